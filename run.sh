@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs the ConPaaS Director on this machine: a private PostgreSQL, the local cloud, the admin account.
+#   DIRECTOR_PORT (default 5555), DIRECTOR_ADMIN_PASSWORD (first start only; else one is generated and printed),
+#   CONPAAS_PG_PORT (default 55432). Ctrl-C stops the Director; the data stays for the next run.
+set -euo pipefail
+cd "$(dirname "$0")"
+repo=$(pwd)
+port=${DIRECTOR_PORT:-5555}
+
+scripts/postgres.sh start
+scripts/postgres.sh createdb conpaas >/dev/null
+export ConnectionStrings__Director="${ConnectionStrings__Director:-$(CONPAAS_PG_DATABASE=conpaas scripts/postgres.sh url)}"
+
+echo "Building the Director…" >&2
+dotnet build src/Api/Conpaas.Api.csproj -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+
+out="$repo/src/Api/bin/Release/net10.0"
+export ASPNETCORE_CONTENTROOT="$out" ASPNETCORE_URLS="http://127.0.0.1:$port" DIRECTOR_PORT="$port"
+export Director__Url="${Director__Url:-http://127.0.0.1:$port}"
+cat >&2 <<MSG
+
+  ConPaaS Director starting on http://127.0.0.1:$port
+    GraphQL endpoint:  http://127.0.0.1:$port/graphql   (POST JSON, or GET ?query=…)
+    Schema (SDL):      http://127.0.0.1:$port/graphql/schema.graphql
+    Health:            http://127.0.0.1:$port/health
+  Next: the README's tour (register, login, me). Ctrl-C stops the Director.
+
+MSG
+exec dotnet "$out/Conpaas.Api.dll"

@@ -1,0 +1,40 @@
+using Conpaas.Api.Identity;
+using GraphQL.Types;
+
+namespace Conpaas.Api.GraphQL;
+
+public sealed class DirectorQuery : ObjectGraphType
+{
+    public DirectorQuery()
+    {
+        Name = "Query";
+        Field<NonNullGraphType<StringGraphType>>("version").Description("Director version, no sign-in needed.")
+            .Resolve(_ => DirectorVersion.Value);
+        this.AddIdentityQueries();
+    }
+}
+
+public sealed class DirectorMutation : ObjectGraphType
+{
+    public DirectorMutation()
+    {
+        Name = "Mutation";
+        this.AddIdentityMutations();
+    }
+}
+
+public sealed class DirectorSchema : Schema
+{
+    public DirectorSchema(IServiceProvider services, DirectorQuery query, DirectorMutation mutation) : base(services)
+    {
+        Query = query;
+        Mutation = mutation;
+        RegisterTypeMapping(typeof(DateTimeOffset), typeof(DateTimeScalar));
+    }
+}
+
+public static class DirectorVersion
+{
+    public static readonly string Value =
+        typeof(DirectorVersion).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+}

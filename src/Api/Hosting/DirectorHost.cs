@@ -1,0 +1,66 @@
+using Conpaas.Api.GraphQL;
+using Conpaas.Api.Identity;
+using Conpaas.Api.Transport;
+using GraphQL;
+using GraphQL.Types;
+using Microsoft.Extensions.Options;
+
+namespace Conpaas.Api.Hosting;
+
+public static class DirectorHost
+{
+    public static WebApplicationBuilder AddDirectorOptions(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IValidateOptions<DirectorOptions>, DirectorOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<GraphQLOptions>, GraphQLOptionsValidator>();
+        builder.Services.AddOptions<DirectorOptions>().BindConfiguration(DirectorOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<GraphQLOptions>().BindConfiguration(GraphQLOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddIdentity(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<PasswordHasher>();
+        builder.Services.AddScoped<Caller>();
+        builder.Services.AddScoped<Authenticator>();
+        builder.Services.AddScoped<IdentityCommands>();
+        builder.Services.AddHostedService<AdminBootstrap>();
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddDirectorGraphQL(this WebApplicationBuilder builder)
+    {
+        var limits = builder.Configuration.GetSection(GraphQLOptions.Section).Get<GraphQLOptions>() ?? new GraphQLOptions();
+        builder.Services.AddGraphQL(b => b
+            .AddSchema<DirectorSchema>()
+            .AddGraphTypes(typeof(DirectorSchema).Assembly)
+            // Relaxed escaping keeps quotes readable in messages; the body is always served as JSON, never HTML.
+            .AddSystemTextJson(o => o.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping)
+            .AddErrorInfoProvider(new DirectorErrorInfoProvider(limits.ExposeExceptionDetails))
+            .AddUnhandledExceptionHandler((context, _) => DirectorErrorInfoProvider.Handle(context,
+                context.Context?.RequestServices?.GetRequiredService<ILogger<DirectorSchema>>()
+                ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<DirectorSchema>.Instance))
+            // One Marten session per request is not thread-safe: resolve query fields one after another.
+            .AddExecutionStrategy<global::GraphQL.Execution.SerialExecutionStrategy>(GraphQLParser.AST.OperationType.Query)
+            .AddComplexityAnalyzer(o =>
+            {
+                o.MaxDepth = limits.MaxDepth;
+                o.MaxComplexity = limits.MaxComplexity;
+            }));
+        builder.Services.AddSingleton<GraphQLHttpEndpoint>();
+        return builder;
+    }
+
+    public static WebApplication MapDirectorGraphQL(this WebApplication app)
+    {
+        app.Map("/graphql", (HttpContext http) => http.RequestServices.GetRequiredService<GraphQLHttpEndpoint>().Handle(http));
+        app.MapGet("/graphql/schema.graphql", (ISchema schema) =>
+            Results.Text(schema.Print(), "text/plain; charset=utf-8"));
+        app.MapHealthChecks("/health");
+        app.MapGet("/", () => Results.Text(
+            $"ConPaaS Director {DirectorVersion.Value}\nGraphQL: POST /graphql (schema: /graphql/schema.graphql), health: /health\n",
+            "text/plain; charset=utf-8"));
+        return app;
+    }
+}

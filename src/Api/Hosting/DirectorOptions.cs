@@ -1,0 +1,83 @@
+using Conpaas.Domain.Users;
+using Microsoft.Extensions.Options;
+
+namespace Conpaas.Api.Hosting;
+
+/// <summary>Settings under "Director" (environment: Director__MaxCredit, …). Validated at start-up.</summary>
+public sealed class DirectorOptions
+{
+    public const string Section = "Director";
+
+    /// <summary>The public URL of this Director; it names the VPN namespaces and goes into VM boot contexts.</summary>
+    public string Url { get; set; } = "http://127.0.0.1:5555";
+    /// <summary>Self-registration through the register mutation.</summary>
+    public bool AllowRegistration { get; set; } = true;
+    /// <summary>The most credit a new user may get (ConPaaS MAX_CREDIT).</summary>
+    public int MaxCredit { get; set; } = 50;
+    public int MinPasswordLength { get; set; } = 6;
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(24);
+    public int LoginMaxFailures { get; set; } = 5;
+    public TimeSpan LoginFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+    /// <summary>The administrator created at first start; a password is generated and printed once when empty.</summary>
+    public string AdminUsername { get; set; } = "admin";
+    public string AdminEmail { get; set; } = "admin@localhost";
+    public string? AdminPassword { get; set; }
+    /// <summary>Database schema of the event store and read models.</summary>
+    public string Schema { get; set; } = "conpaas";
+    /// <summary>Balanced (several nodes share the database) or Solo.</summary>
+    public string DurabilityMode { get; set; } = "Balanced";
+
+    public RegistrationPolicy Registration => new(MaxCredit, MinPasswordLength);
+    public LoginThrottlePolicy LoginThrottle => new(LoginMaxFailures, LoginFailureWindow);
+}
+
+/// <summary>Limits of the GraphQL endpoint, under "GraphQL".</summary>
+public sealed class GraphQLOptions
+{
+    public const string Section = "GraphQL";
+
+    public int MaxRequestBytes { get; set; } = 64 * 1024;
+    public int MaxDepth { get; set; } = 15;
+    public int MaxComplexity { get; set; } = 5000;
+    public bool ExposeExceptionDetails { get; set; }
+}
+
+/// <summary>Every bad setting is reported with its full key, so the operator knows what to fix.</summary>
+public sealed class DirectorOptionsValidator : IValidateOptions<DirectorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DirectorOptions o)
+    {
+        var problems = new List<string>();
+        void Check(bool ok, string key, string what)
+        {
+            if (!ok) problems.Add($"{DirectorOptions.Section}:{key} {what}");
+        }
+
+        Check(Uri.TryCreate(o.Url, UriKind.Absolute, out var url) && url.Scheme is "http" or "https", "Url",
+            $"'{o.Url}' must be an absolute http(s) URL");
+        Check(o.MaxCredit is >= 0 and <= 1_000_000, "MaxCredit", $"{o.MaxCredit} must be between 0 and 1000000");
+        Check(o.MinPasswordLength is >= 1 and <= 128, "MinPasswordLength", $"{o.MinPasswordLength} must be between 1 and 128");
+        Check(o.SessionLifetime > TimeSpan.Zero, "SessionLifetime", $"{o.SessionLifetime} must be positive");
+        Check(o.LoginMaxFailures >= 1, "LoginMaxFailures", $"{o.LoginMaxFailures} must be at least 1");
+        Check(o.LoginFailureWindow > TimeSpan.Zero, "LoginFailureWindow", $"{o.LoginFailureWindow} must be positive");
+        Check(!string.IsNullOrWhiteSpace(o.AdminUsername), "AdminUsername", "must not be empty");
+        Check(o.AdminPassword is null || o.AdminPassword.Length >= o.MinPasswordLength, "AdminPassword",
+            $"must have at least {o.MinPasswordLength} characters");
+        Check(System.Text.RegularExpressions.Regex.IsMatch(o.Schema, "^[a-z_][a-z0-9_]{0,62}$"), "Schema",
+            $"'{o.Schema}' must be a lower-case SQL identifier");
+        Check(o.DurabilityMode is "Balanced" or "Solo", "DurabilityMode", $"'{o.DurabilityMode}' must be Balanced or Solo");
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}
+
+public sealed class GraphQLOptionsValidator : IValidateOptions<GraphQLOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GraphQLOptions o)
+    {
+        var problems = new List<string>();
+        if (o.MaxRequestBytes < 1024) problems.Add($"GraphQL:MaxRequestBytes {o.MaxRequestBytes} must be at least 1024");
+        if (o.MaxDepth is < 5 or > 100) problems.Add($"GraphQL:MaxDepth {o.MaxDepth} must be between 5 and 100");
+        if (o.MaxComplexity < 100) problems.Add($"GraphQL:MaxComplexity {o.MaxComplexity} must be at least 100");
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}

@@ -1,0 +1,80 @@
+using Conpaas.Projections;
+using JasperFx.Events.Daemon;
+using Marten;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+using Wolverine;
+using Wolverine.Marten;
+
+namespace Conpaas.Api.Hosting;
+
+public static class StoreSetup
+{
+    public const string ConnectionStringName = "Director";
+
+    /// <summary>The event store (Marten) and the message bus (Wolverine) on one PostgreSQL database.</summary>
+    public static WebApplicationBuilder AddDirectorStore(this WebApplicationBuilder builder)
+    {
+        var director = builder.Configuration.GetSection(DirectorOptions.Section).Get<DirectorOptions>() ?? new DirectorOptions();
+        var connectionString = ConnectionString(builder.Configuration);
+
+        builder.Services.AddMarten(_ =>
+            {
+                var opts = new StoreOptions();
+                DirectorStore.Configure(opts, connectionString, director.Schema);
+                return opts;
+            })
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup()
+            .IntegrateWithWolverine(w => w.UseWolverineManagedEventSubscriptionDistribution = true);
+
+        builder.Host.UseWolverine(opts =>
+        {
+            opts.ApplicationAssembly = typeof(StoreSetup).Assembly;
+            opts.Durability.Mode = director.DurabilityMode == "Solo" ? DurabilityMode.Solo : DurabilityMode.Balanced;
+            opts.Policies.AutoApplyTransactions();
+            opts.Policies.UseDurableLocalQueues();
+        });
+
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+        return builder;
+    }
+
+    /// <summary>ConnectionStrings:Director, or a clear start-up error naming the key.</summary>
+    public static string ConnectionString(IConfiguration configuration)
+    {
+        var value = configuration.GetConnectionString(ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(value))
+            throw new Microsoft.Extensions.Options.OptionsValidationException(ConnectionStringName, typeof(string),
+                [$"ConnectionStrings:{ConnectionStringName} is missing: set it (environment ConnectionStrings__{ConnectionStringName}) to a PostgreSQL connection string, e.g. the output of scripts/postgres.sh url"]);
+        try
+        {
+            return new NpgsqlConnectionStringBuilder(value) { ApplicationName = "conpaas-director" }.ConnectionString;
+        }
+        catch (ArgumentException ex)
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException(ConnectionStringName, typeof(string),
+                [$"ConnectionStrings:{ConnectionStringName} is not a valid PostgreSQL connection string: {ex.Message}"]);
+        }
+    }
+}
+
+/// <summary>/health: healthy when the event store's database answers.</summary>
+public sealed class DatabaseHealthCheck(IDocumentStore store) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var session = store.QuerySession();
+            await using var cmd = session.Connection!.CreateCommand();
+            cmd.CommandText = "select 1";
+            await cmd.ExecuteScalarAsync(ct);
+            return HealthCheckResult.Healthy("database reachable");
+        }
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy("database unreachable: " + ex.Message);
+        }
+    }
+}

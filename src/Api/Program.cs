@@ -1,0 +1,34 @@
+using Conpaas.Api.Hosting;
+using JasperFx;
+using Microsoft.Extensions.Options;
+
+var builder = WebApplication.CreateBuilder(args);
+// The README's variables, for the operator who starts the Director by hand.
+if (Environment.GetEnvironmentVariable("DIRECTOR_ADMIN_PASSWORD") is { Length: > 0 } adminPassword)
+    builder.Configuration["Director:AdminPassword"] = adminPassword;
+builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+    builder.WebHost.UseUrls($"http://127.0.0.1:{Environment.GetEnvironmentVariable("DIRECTOR_PORT") ?? "5555"}");
+
+try
+{
+    builder.AddDirectorOptions()
+        .AddDirectorStore()
+        .AddIdentity()
+        .AddDirectorGraphQL();
+
+    var app = builder.Build();
+    app.MapDirectorGraphQL();
+    // JasperFx commands (codegen, db-apply, …) when asked for; a plain start otherwise.
+    if (args.Length > 0) return await app.RunJasperFxCommands(args);
+    await app.RunAsync();
+    return 0;
+}
+catch (OptionsValidationException ex)
+{
+    // A bad setting refuses to start and names the key; no stack trace for an operator's typo.
+    await Console.Error.WriteLineAsync("The Director cannot start: " + string.Join("; ", ex.Failures));
+    return 2;
+}
+
+public partial class Program;

@@ -1,0 +1,1 @@
+namespace Conpaas.CloudAgents; public static class Placeholder {}
