@@ -20,7 +20,7 @@ try
     var app = builder.Build();
     app.MapDirectorGraphQL();
     // JasperFx commands (codegen, db-apply, …) when asked for; a plain start otherwise.
-    if (args.Length > 0) return await app.RunJasperFxCommands(args);
+    if (args.Length > 0 && !args[0].StartsWith('-')) return await app.RunJasperFxCommands(args);
     await app.RunAsync();
     return 0;
 }

@@ -1,0 +1,63 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace Conpaas.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The real Director host on a real Kestrel port, with a database of its own. One per test class:
+/// classes run in parallel without sharing data.
+/// </summary>
+public class DirectorApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminPassword = "admin-test-password";
+
+    public string ConnectionString { get; private set; } = "";
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Extra settings a fixture needs (e.g. self-registration switched off).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    public async ValueTask InitializeAsync()
+    {
+        ConnectionString = await TestDatabase.CreateDatabase(GetType().Name);
+        UseKestrel(0);
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1"));
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("ConnectionStrings:Director", ConnectionString);
+        builder.UseSetting("Director:DurabilityMode", "Solo");
+        builder.UseSetting("Director:AdminPassword", AdminPassword);
+        builder.UseSetting("urls", "http://127.0.0.1:0");
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+    }
+
+    public GraphQLClient Client(string? token = null) => new(new HttpClient { BaseAddress = BaseAddress }, token);
+
+    public async Task<GraphQLClient> Admin() => await Client().SignIn("admin", AdminPassword);
+
+    /// <summary>Registers a fresh user and returns a client signed in as that user.</summary>
+    public async Task<GraphQLClient> NewUser(string? name = null, int? credit = null)
+    {
+        name ??= "u" + Guid.NewGuid().ToString("N")[..10];
+        var client = Client();
+        await client.Ok("""
+            mutation($input: RegisterInput!) { register(input: $input) { id } }
+            """, new { input = new { username = name, email = $"{name}@example.org", password = "password-" + name, credit } });
+        return await client.SignIn(name, "password-" + name);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await TestDatabase.DropDatabase(ConnectionString);
+        GC.SuppressFinalize(this);
+    }
+}

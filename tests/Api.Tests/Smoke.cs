@@ -1,1 +1,0 @@
-namespace Conpaas.Api.Tests; public class Smoke { [Xunit.Fact] public void Works() => Xunit.Assert.True(true); }
