@@ -15,6 +15,7 @@ try
     builder.AddDirectorOptions()
         .AddDirectorStore()
         .AddIdentity()
+        .AddApplicationsAndServices()
         .AddDirectorGraphQL();
 
     var app = builder.Build();

@@ -1,10 +1,18 @@
+using Conpaas.Domain.Applications;
+using Conpaas.Domain.Services;
 using Conpaas.Domain.Users;
+using Conpaas.Domain.Vms;
+using Conpaas.Projections.Applications;
+using Conpaas.Projections.History;
+using Conpaas.Projections.Services;
 using Conpaas.Projections.Users;
+using Conpaas.Projections.Vms;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
 using Marten.Schema;
+using Weasel.Core;
 
 namespace Conpaas.Projections;
 
@@ -18,6 +26,8 @@ public static class DirectorStore
         opts.Connection(connectionString);
         opts.DatabaseSchemaName = schema;
         opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        // camelCase and enum names: the audit history shows event data as stored.
+        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
 
         opts.Events.StreamIdentity = StreamIdentity.AsGuid;
         opts.Events.UseMandatoryStreamTypeDeclaration = true;
@@ -25,20 +35,28 @@ public static class DirectorStore
         opts.Events.MetadataConfig.CausationIdEnabled = true;
         opts.Events.MetadataConfig.UserNameEnabled = true;
         opts.Events.MetadataConfig.HeadersEnabled = true;
+        opts.Events.AddEventTypes(EventCatalog.All);
 
-        ConfigureUsers(opts);
-    }
-
-    private static void ConfigureUsers(StoreOptions opts)
-    {
+        // Aggregates are snapshotted inline: every mutation answers with fresh state from the same transaction.
         opts.Projections.Add<UserProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<ApplicationProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<ServiceProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<VmProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<SessionProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<StreamOwnerProjection>(ProjectionLifecycle.Inline);
+
         // The unique indexes make registration race-free: of concurrent registrations of one name, one commits.
         opts.Schema.For<User>()
             .UniqueIndex(UniqueIndexType.Computed, "ux_user_username", x => x.UsernameKey)
             .UniqueIndex(UniqueIndexType.Computed, "ux_user_email", x => x.EmailKey);
-
-        opts.Projections.Add<SessionProjection>(ProjectionLifecycle.Inline);
+        // Likewise application names per owner; a deleted application's key is null and frees the name.
+        opts.Schema.For<Application>()
+            .UniqueIndex(UniqueIndexType.Computed, "ux_application_owner_name", x => x.NameKey!)
+            .Index(x => x.OwnerId);
+        opts.Schema.For<Service>().Index(x => x.ApplicationId).Index(x => x.OwnerId);
+        opts.Schema.For<Vm>().Index(x => x.OwnerId).Index(x => x.ApplicationId).Index(x => x.ServiceId);
         opts.Schema.For<SessionView>().Index(x => x.UserId).Index(x => x.SessionId);
         opts.Schema.For<LoginFailure>().Index(x => x.UsernameKey);
+        opts.Schema.For<StreamOwner>().Duplicate(x => x.OwnerId).Duplicate(x => x.ApplicationId);
     }
 }

@@ -1,4 +1,5 @@
 using Conpaas.Api.Identity;
+using Conpaas.Api.Services;
 using GraphQL.Types;
 
 namespace Conpaas.Api.GraphQL;
@@ -11,6 +12,7 @@ public sealed class DirectorQuery : ObjectGraphType
         Field<NonNullGraphType<StringGraphType>>("version").Description("Director version, no sign-in needed.")
             .Resolve(_ => DirectorVersion.Value);
         this.AddIdentityQueries();
+        this.AddServiceQueries();
     }
 }
 
@@ -20,6 +22,7 @@ public sealed class DirectorMutation : ObjectGraphType
     {
         Name = "Mutation";
         this.AddIdentityMutations();
+        this.AddServiceMutations();
     }
 }
 

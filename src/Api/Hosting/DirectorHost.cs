@@ -1,4 +1,8 @@
+using Conpaas.Api.Applications;
 using Conpaas.Api.GraphQL;
+using Conpaas.Api.Services;
+using Conpaas.CloudAgents.Clouds;
+using Conpaas.CloudAgents.Outcomes;
 using Conpaas.Api.Identity;
 using Conpaas.Api.Transport;
 using GraphQL;
@@ -16,6 +20,11 @@ public static class DirectorHost
         builder.Services.AddOptions<DirectorOptions>().BindConfiguration(DirectorOptions.Section).ValidateOnStart();
         builder.Services.AddOptions<GraphQLOptions>().BindConfiguration(GraphQLOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<IValidateOptions<CloudOptions>, CloudOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<VpnOptions>, VpnOptionsValidator>();
+        builder.Services.AddOptions<CloudOptions>().Configure<IConfiguration>((o, config) => config.GetSection(CloudOptions.Section).Bind(o.Clouds))
+            .ValidateOnStart();
+        builder.Services.AddOptions<VpnOptions>().BindConfiguration("Vpn").ValidateOnStart();
         return builder;
     }
 
@@ -26,6 +35,17 @@ public static class DirectorHost
         builder.Services.AddScoped<Authenticator>();
         builder.Services.AddScoped<IdentityCommands>();
         builder.Services.AddHostedService<AdminBootstrap>();
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddApplicationsAndServices(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<CloudCatalog>();
+        builder.Services.AddSingleton<ServiceContextFactory>();
+        builder.Services.AddSingleton<VmOutcomeRecorder>();
+        builder.Services.AddScoped<ApplicationCommands>();
+        builder.Services.AddScoped<ServiceCommands>();
+        builder.Services.AddScoped<Reads>();
         return builder;
     }
 

@@ -22,6 +22,8 @@ public sealed class DirectorOptions
     public string AdminUsername { get; set; } = "admin";
     public string AdminEmail { get; set; } = "admin@localhost";
     public string? AdminPassword { get; set; }
+    /// <summary>First part of every VM name (ConPaaS DEPLOYMENT_NAME), so one cloud account can host several Directors.</summary>
+    public string DeploymentName { get; set; } = "conpaas";
     /// <summary>Database schema of the event store and read models.</summary>
     public string Schema { get; set; } = "conpaas";
     /// <summary>Balanced (several nodes share the database) or Solo.</summary>
@@ -65,6 +67,8 @@ public sealed class DirectorOptionsValidator : IValidateOptions<DirectorOptions>
             $"must have at least {o.MinPasswordLength} characters");
         Check(System.Text.RegularExpressions.Regex.IsMatch(o.Schema, "^[a-z_][a-z0-9_]{0,62}$"), "Schema",
             $"'{o.Schema}' must be a lower-case SQL identifier");
+        Check(System.Text.RegularExpressions.Regex.IsMatch(o.DeploymentName, "^[a-z][a-z0-9-]{0,30}$"), "DeploymentName",
+            $"'{o.DeploymentName}' must be lower-case letters, digits and '-' (at most 31), starting with a letter");
         Check(o.DurabilityMode is "Balanced" or "Solo", "DurabilityMode", $"'{o.DurabilityMode}' must be Balanced or Solo");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }

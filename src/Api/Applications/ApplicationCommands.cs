@@ -1,0 +1,116 @@
+using Conpaas.Api.GraphQL;
+using Conpaas.Api.Identity;
+using Conpaas.CloudAgents.Clouds;
+using Conpaas.Domain;
+using Conpaas.Domain.Applications;
+using Conpaas.Domain.Services;
+using Conpaas.Projections.Writing;
+using Marten;
+
+namespace Conpaas.Api.Applications;
+
+/// <summary>Glue of the application slice: load, decide (Conpaas.Domain.Applications), append, save.</summary>
+public sealed class ApplicationCommands(IDocumentStore store, Caller caller, ServiceContextFactory contexts, TimeProvider clock)
+{
+    public async Task<Application> Create(string? name, string? idempotencyKey, CancellationToken ct)
+    {
+        var owner = caller.RequireUser();
+        Ids.CheckKey(idempotencyKey);
+        var id = idempotencyKey is null ? Guid.CreateVersion7() : Ids.FromKey(owner.Id, "application", idempotencyKey);
+        await using var session = Session();
+        if (idempotencyKey is not null && await session.LoadAsync<Application>(id, ct) is { } first) return first;
+
+        var created = ApplicationDecisions.Create(id, owner.Id, name, contexts.Vpn, clock.GetUtcNow()).EventsOrThrow();
+        if (await session.Query<Application>().AnyAsync(a => a.OwnerId == owner.Id && a.Name == name!.Trim() && !a.Deleted, ct))
+            throw ApplicationDecisions.NameTaken(name!).ToException();
+
+        session.Events.StartStream<Application>(id, created.ToArray());
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception ex) when (idempotencyKey is not null
+                                   && ex is Marten.Exceptions.ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException)
+        {
+            // The same key raced with itself: the first one's result is the answer.
+        }
+        catch (Exception ex) when (Errors.IsUniqueViolation(ex))
+        {
+            throw ApplicationDecisions.NameTaken(name!).ToException();
+        }
+
+        await using var read = store.QuerySession();
+        return (await read.LoadAsync<Application>(id, ct))!;
+    }
+
+    public async Task<Application> Rename(string id, string? name, int? expectedVersion, CancellationToken ct)
+    {
+        var appId = Ids.Parse(id, "id");
+        try
+        {
+            return await Write(appId, expectedVersion, app => ApplicationDecisions.Rename(app, name, expectedVersion), ct);
+        }
+        catch (Exception ex) when (Errors.IsUniqueViolation(ex))
+        {
+            throw ApplicationDecisions.NameTaken(name!).ToException();
+        }
+    }
+
+    /// <summary>Every service is removed (stopped first where it holds VMs), then the application; one transaction.</summary>
+    public async Task Delete(string id, CancellationToken ct)
+    {
+        var appId = Ids.Parse(id, "id");
+        await DecisionCommit.Retrying(async () =>
+        {
+            await using var session = Session();
+            var stream = await session.Events.FetchForWriting<Application>(appId, ct);
+            var app = Visible(stream.Aggregate, appId);
+            foreach (var slot in app.Services)
+            {
+                var service = await session.Events.FetchForWriting<Service>(slot.ServiceId, ct);
+                if (service.Aggregate is { Removed: false } s) session.Append(service, RemoveService.Decide(s));
+            }
+
+            stream.AppendOne(new ApplicationDeleted());
+            await session.SaveChangesAsync(ct);
+            return true;
+        });
+    }
+
+    private async Task<Application> Write(Guid appId, int? expectedVersion, Func<Application, Decision> decide, CancellationToken ct)
+    {
+        return await DecisionCommit.Retrying(async () =>
+        {
+            await using var session = Session();
+            var stream = await session.Events.FetchForWriting<Application>(appId, ct);
+            var app = Visible(stream.Aggregate, appId);
+            session.Append(stream, decide(app));
+            try
+            {
+                await session.SaveChangesAsync(ct);
+            }
+            catch (JasperFx.ConcurrencyException) when (expectedVersion is { } expected)
+            {
+                // Someone else changed it between our read and our write: the caller's version is stale.
+                await using var fresh = store.QuerySession();
+                var current = await fresh.LoadAsync<Application>(appId, ct);
+                throw DomainError.VersionConflict(expected, current?.Version ?? 0).ToException();
+            }
+
+            return (await session.LoadAsync<Application>(appId, ct))!;
+        });
+    }
+
+    /// <summary>Someone else's application answers exactly like a missing one.</summary>
+    private Application Visible(Application? app, Guid id) =>
+        app is { Deleted: false } && caller.MaySee(app.OwnerId) ? app : throw ApplicationDecisions.NotFound(id).ToException();
+
+    private IDocumentSession Session()
+    {
+        caller.RequireUser();
+        var session = store.LightweightSession();
+        session.CorrelationId = caller.CorrelationId;
+        session.LastModifiedBy = caller.Actor;
+        return session;
+    }
+}

@@ -1,0 +1,102 @@
+using Conpaas.Api.Applications;
+using Conpaas.Api.GraphQL;
+using Conpaas.CloudAgents.Clouds;
+using Conpaas.Domain.Catalogue;
+using GraphQL;
+using GraphQL.Types;
+
+namespace Conpaas.Api.Services;
+
+/// <summary>The applications, services and VMs of the contract.</summary>
+public static class ServiceSchema
+{
+    public static void AddServiceQueries(this ObjectGraphType query)
+    {
+        query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<ServiceTypeGraphType>>>>("serviceTypes").Description("No sign-in needed.")
+            .Resolve(_ => ServiceTypes.All);
+        query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<CloudGraphType>>>>("clouds").Description("No sign-in needed.")
+            .Resolve(c => c.Get<CloudCatalog>().Directory.Clouds);
+        query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<ApplicationGraphType>>>>("applications").Description("The caller's applications.")
+            .ResolveAsync(async c => await c.Get<Reads>().MyApplications(c.CancellationToken));
+        query.Field<ApplicationGraphType>("application").Description("asOf: the application as it was at that time, rebuilt from the event log.")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Argument<DateTimeScalar>("asOf")
+            .ResolveAsync(async c => await c.Get<Reads>().Application(
+                Ids.Parse(c.GetArgument<string>("id"), "id"), c.GetArgument<DateTimeOffset?>("asOf"), c.CancellationToken));
+        query.Field<ServiceGraphType>("service")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Argument<DateTimeScalar>("asOf")
+            .ResolveAsync(async c => await c.Get<Reads>().Service(
+                Ids.Parse(c.GetArgument<string>("id"), "id"), c.GetArgument<DateTimeOffset?>("asOf"), c.CancellationToken));
+        query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<VmGraphType>>>>("vms")
+            .Description("The caller's VMs (all of them for an administrator when all: true): ConPaaS list_resources.")
+            .Argument<IdGraphType>("applicationId")
+            .Argument<BooleanGraphType>("includeTerminated", a => a.DefaultValue = false)
+            .Argument<BooleanGraphType>("all", a => a.DefaultValue = false)
+            .ResolveAsync(async c => await c.Get<Reads>().Vms(c.GetArgument<string?>("applicationId"),
+                c.GetArgument("includeTerminated", false), c.GetArgument("all", false), c.CancellationToken));
+    }
+
+    public static void AddServiceMutations(this ObjectGraphType mutation)
+    {
+        mutation.Field<NonNullGraphType<ApplicationGraphType>>("createApplication")
+            .Description("idempotencyKey: the same key from the same user returns the first result instead of creating twice.")
+            .Argument<NonNullGraphType<StringGraphType>>("name")
+            .Argument<StringGraphType>("idempotencyKey")
+            .ResolveAsync(async c => await c.Get<ApplicationCommands>().Create(
+                c.GetArgument<string>("name"), c.GetArgument<string?>("idempotencyKey"), c.CancellationToken));
+        mutation.Field<NonNullGraphType<ApplicationGraphType>>("renameApplication")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Argument<NonNullGraphType<StringGraphType>>("name")
+            .Argument<IntGraphType>("expectedVersion")
+            .ResolveAsync(async c => await c.Get<ApplicationCommands>().Rename(
+                c.GetArgument<string>("id"), c.GetArgument<string>("name"), c.GetArgument<int?>("expectedVersion"), c.CancellationToken));
+        mutation.Field<NonNullGraphType<BooleanGraphType>>("deleteApplication").Description("Removes every service (stopping it first) and the application.")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .ResolveAsync(async c =>
+            {
+                await c.Get<ApplicationCommands>().Delete(c.GetArgument<string>("id"), c.CancellationToken);
+                return true;
+            });
+
+        mutation.Field<NonNullGraphType<ServiceGraphType>>("addService")
+            .Argument<NonNullGraphType<IdGraphType>>("applicationId")
+            .Argument<NonNullGraphType<StringGraphType>>("type")
+            .Argument<StringGraphType>("name")
+            .Argument<StringGraphType>("idempotencyKey")
+            .ResolveAsync(async c => await c.Get<ServiceCommands>().Add(c.GetArgument<string>("applicationId"), c.GetArgument<string>("type"),
+                c.GetArgument<string?>("name"), c.GetArgument<string?>("idempotencyKey"), c.CancellationToken));
+        mutation.Field<NonNullGraphType<ServiceGraphType>>("renameService")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Argument<NonNullGraphType<StringGraphType>>("name")
+            .Argument<IntGraphType>("expectedVersion")
+            .ResolveAsync(async c => await c.Get<ServiceCommands>().Rename(
+                c.GetArgument<string>("id"), c.GetArgument<string>("name"), c.GetArgument<int?>("expectedVersion"), c.CancellationToken));
+        mutation.Field<NonNullGraphType<ServiceGraphType>>("startService").Description("Returns at once in PROLOGUE; watch serviceChanged for RUNNING or ERROR.")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .Argument<StringGraphType>("cloud")
+            .ResolveAsync(async c => await c.Get<ServiceCommands>().Start(c.GetArgument<string>("id"), c.GetArgument<string?>("cloud"), c.CancellationToken));
+        mutation.Field<NonNullGraphType<ServiceGraphType>>("stopService")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .ResolveAsync(async c => await c.Get<ServiceCommands>().Stop(c.GetArgument<string>("id"), c.CancellationToken));
+        mutation.Field<NonNullGraphType<BooleanGraphType>>("removeService")
+            .Argument<NonNullGraphType<IdGraphType>>("id")
+            .ResolveAsync(async c =>
+            {
+                await c.Get<ServiceCommands>().Remove(c.GetArgument<string>("id"), c.CancellationToken);
+                return true;
+            });
+        mutation.Field<NonNullGraphType<ServiceGraphType>>("addNodes")
+            .Argument<NonNullGraphType<IdGraphType>>("serviceId")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<NodeCountInputType>>>>("nodes")
+            .Argument<IntGraphType>("expectedVersion")
+            .ResolveAsync(async c => await c.Get<ServiceCommands>().AddNodes(c.GetArgument<string>("serviceId"),
+                NodeCountInputType.Read(c), c.GetArgument<int?>("expectedVersion"), c.CancellationToken));
+        mutation.Field<NonNullGraphType<ServiceGraphType>>("removeNodes")
+            .Argument<NonNullGraphType<IdGraphType>>("serviceId")
+            .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<NodeCountInputType>>>>("nodes")
+            .Argument<IntGraphType>("expectedVersion")
+            .ResolveAsync(async c => await c.Get<ServiceCommands>().RemoveNodes(c.GetArgument<string>("serviceId"),
+                NodeCountInputType.Read(c), c.GetArgument<int?>("expectedVersion"), c.CancellationToken));
+    }
+}

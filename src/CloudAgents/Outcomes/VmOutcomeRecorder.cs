@@ -1,0 +1,58 @@
+using Conpaas.CloudAgents.Clouds;
+using Conpaas.Domain;
+using Conpaas.Domain.Services;
+using Conpaas.Domain.Users;
+using Conpaas.Domain.Vms;
+using Conpaas.Projections.Writing;
+using Marten;
+
+namespace Conpaas.CloudAgents.Outcomes;
+
+/// <summary>What a cloud said about a VM.</summary>
+public abstract record VmOutcome(Guid VmId)
+{
+    public sealed record Provisioning(Guid VmId) : VmOutcome(VmId);
+    public sealed record Created(Guid VmId, string ProviderId, string? Address) : VmOutcome(VmId);
+    public sealed record Ready(Guid VmId, string Address) : VmOutcome(VmId);
+    public sealed record Failed(Guid VmId, string Reason) : VmOutcome(VmId);
+    public sealed record Terminated(Guid VmId) : VmOutcome(VmId);
+    public sealed record Lost(Guid VmId, string Reason) : VmOutcome(VmId);
+}
+
+/// <summary>
+/// Records a VM outcome and its service's reaction in one transaction. The service stream's version check
+/// serializes everything that happens to a service's VMs (a stop racing a readiness check, two VMs ready at once).
+/// </summary>
+public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactory contexts)
+{
+    public const string Actor = "system";
+
+    public async Task Record(VmOutcome outcome, CancellationToken ct, string? correlationId = null) =>
+        await DecisionCommit.Retrying(async () =>
+        {
+            await using var session = store.LightweightSession();
+            session.LastModifiedBy = Actor;
+            session.CorrelationId = correlationId;
+            var vm = await session.LoadAsync<Vm>(outcome.VmId, ct)
+                     ?? throw new InvalidOperationException($"No VM {outcome.VmId}");
+            var stream = await session.Events.FetchForWriting<Service>(vm.ServiceId, ct);
+            stream.AlwaysEnforceConsistency = true;
+            var service = stream.Aggregate ?? throw new InvalidOperationException($"No service {vm.ServiceId}");
+            var owner = await session.LoadAsync<User>(service.OwnerId, ct);
+            var ctx = contexts.Create(owner?.Credit ?? 0);
+
+            var decision = outcome switch
+            {
+                VmOutcome.Provisioning => VmOutcomes.Provisioning(vm),
+                VmOutcome.Created c => VmOutcomes.Created(vm, c.ProviderId, c.Address),
+                VmOutcome.Ready r => VmOutcomes.Ready(service, vm, r.Address),
+                VmOutcome.Failed f => VmOutcomes.Failed(service, vm, f.Reason, ctx),
+                VmOutcome.Terminated => VmOutcomes.Terminated(service, vm),
+                VmOutcome.Lost l => VmOutcomes.Lost(service, vm, l.Reason, ctx),
+                _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
+            };
+            session.Append(stream, decision);
+            await session.SaveChangesAsync(ct);
+            return decision;
+        });
+}

@@ -1,1 +1,0 @@
-namespace Conpaas.CloudAgents; public static class Placeholder {}

@@ -1,0 +1,43 @@
+namespace Conpaas.Domain.Applications;
+
+/// <summary>A named group of services with one VPN. Its inline snapshot is the application read model.</summary>
+public sealed class Application
+{
+    public Guid Id { get; set; }
+    public int Version { get; set; }
+    public Guid OwnerId { get; set; }
+    public string Name { get; set; } = "";
+    public string? Network { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>Services that belong to it now, with their subnets; a removed service leaves this list.</summary>
+    public List<ServiceSlot> Services { get; set; } = [];
+    /// <summary>The last sid handed out; sids are never reused within an application, as in ConPaaS.</summary>
+    public int LastSid { get; set; }
+    public bool Deleted { get; set; }
+
+    /// <summary>Unique per owner among live applications; null once deleted, which frees the name.</summary>
+    public string? NameKey => Deleted ? null : $"{OwnerId:N}/{Name}";
+
+    public static Application Create(ApplicationCreated e) => new()
+    {
+        Id = e.ApplicationId,
+        OwnerId = e.OwnerId,
+        Name = e.Name,
+        Network = e.Network,
+        CreatedAt = e.CreatedAt,
+    };
+
+    public void Apply(ApplicationRenamed e) => Name = e.Name;
+
+    public void Apply(ServiceSubnetAllocated e)
+    {
+        Services.Add(new ServiceSlot(e.ServiceId, e.Sid, e.Subnet));
+        LastSid = Math.Max(LastSid, e.Sid);
+    }
+
+    public void Apply(ServiceSubnetReleased e) => Services.RemoveAll(s => s.ServiceId == e.ServiceId);
+
+    public void Apply(ApplicationDeleted _) => Deleted = true;
+}
+
+public sealed record ServiceSlot(Guid ServiceId, int Sid, string? Subnet);

@@ -1,0 +1,26 @@
+using Conpaas.Domain.Vpn;
+
+namespace Conpaas.Domain.Applications;
+
+/// <summary>createApplication, renameApplication, deleteApplication: the pure decisions.</summary>
+public static class ApplicationDecisions
+{
+    public static DomainError? CheckName(string? name) => Text.CheckName("name", name);
+
+    public static Decision Create(Guid applicationId, Guid ownerId, string? name, VpnPlan vpn, DateTimeOffset now) =>
+        CheckName(name) is { } error
+            ? error
+            : Decision.Accept(new ApplicationCreated(applicationId, ownerId, name!.Trim(), vpn.Network, now));
+
+    public static Decision Rename(Application app, string? name, int? expectedVersion)
+    {
+        if (CheckName(name) is { } error) return error;
+        if (expectedVersion is { } v && v != app.Version) return DomainError.VersionConflict(v, app.Version);
+        return name!.Trim() == app.Name ? Decision.Accept() : Decision.Accept(new ApplicationRenamed(name.Trim()));
+    }
+
+    public static DomainError NameTaken(string name) =>
+        DomainError.Conflict($"Application name \"{name.Trim()}\" is already taken", "name");
+
+    public static DomainError NotFound(object id) => DomainError.NotFound($"Application not found: {id}");
+}

@@ -1,0 +1,35 @@
+using Conpaas.Domain.Vms;
+using static Conpaas.Domain.Services.ServiceRules;
+
+namespace Conpaas.Domain.Services;
+
+/// <summary>removeNodes: RUNNING → ADAPTING; the newest agents of each role go first; RUNNING again when they are gone.</summary>
+public static class RemoveNodes
+{
+    public static Decision Decide(Service service, IReadOnlyList<NodeCount> nodes, int? expectedVersion)
+    {
+        if (NodeCounts.Validate(service, nodes, out var wanted) is { } bad) return bad;
+        if (ExpectVersion(service, expectedVersion) is { } conflict) return conflict;
+        if (ExpectState(service, ServiceState.RUNNING) is { } wrongState) return wrongState;
+
+        var type = ServiceContext.TypeOf(service);
+        var chosen = new List<Guid>();
+        foreach (var group in wanted.GroupBy(w => w.Role))
+        {
+            var count = group.Sum(w => w.Count);
+            // A role keeps the nodes it starts with (ConPaaS: a service keeps at least its initial backend).
+            var candidates = service.Agents
+                .Where(n => n.ServiceRole == group.Key && n.Status != NodeStatus.Terminating)
+                .OrderByDescending(n => n.Number)
+                .ToList();
+            var removable = Math.Max(0, candidates.Count - type.Role(group.Key)!.InitialCount);
+            if (count > removable)
+                return DomainError.Invalid("count", $"Requesting to delete {count} nodes while only {removable} can be removed");
+            chosen.AddRange(candidates.Take(count).Select(n => n.VmId));
+        }
+
+        return Decision.Accept(
+            [new NodesRemovalRequested(chosen)],
+            chosen.Select(id => new StreamEvent(id, new VmTerminationRequested("removed by removeNodes"))));
+    }
+}

@@ -1,0 +1,42 @@
+using Conpaas.Domain.Vms;
+
+namespace Conpaas.Domain.Services;
+
+public enum ServiceState { INIT, PROLOGUE, RUNNING, ADAPTING, EPILOGUE, STOPPED, ERROR }
+
+public enum NodeRequestReason { Start, Scale, Replacement }
+
+public sealed record ServiceAdded(
+    Guid ServiceId, Guid ApplicationId, Guid OwnerId, int Sid, string Type, string Name, string? Subnet, DateTimeOffset CreatedAt);
+
+public sealed record ServiceRenamed(string Name);
+
+/// <summary>Start: PROLOGUE on a cloud, with the type's initial agents as the desired counts.</summary>
+public sealed record ServiceStartRequested(string Cloud, IReadOnlyDictionary<string, int> DesiredCounts);
+
+/// <summary>VMs this service asked for (each also starts a VM stream with <see cref="VmRequested"/>).</summary>
+public sealed record NodesRequested(NodeRequestReason Reason, IReadOnlyList<NodeRequest> Nodes);
+
+public sealed record NodeRequest(Guid VmId, int Number, string Name, VmRole Role, string? ServiceRole, string Cloud, string? VpnAddress);
+
+public sealed record NodeReady(Guid VmId, string Address);
+
+public sealed record NodesRemovalRequested(IReadOnlyList<Guid> VmIds);
+
+/// <summary>The VM is gone at its cloud; its VPN address is free again.</summary>
+public sealed record NodeReleased(Guid VmId);
+
+public sealed record NodeLost(Guid VmId, string Reason);
+
+public sealed record ServiceRunning;
+
+public sealed record ServiceStopRequested(string Reason);
+
+public sealed record ServiceStopped;
+
+public sealed record ServiceFailed(string Reason);
+
+/// <summary>Remove once stopped (removeService or deleteApplication on a service that still holds VMs).</summary>
+public sealed record ServiceRemovalRequested;
+
+public sealed record ServiceRemoved;

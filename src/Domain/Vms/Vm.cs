@@ -1,0 +1,86 @@
+namespace Conpaas.Domain.Vms;
+
+/// <summary>One VM's life from intent to end. Its inline snapshot is the VM read model.</summary>
+public sealed class Vm
+{
+    public Guid Id { get; set; }
+    public int Version { get; set; }
+    public Guid ServiceId { get; set; }
+    public Guid ApplicationId { get; set; }
+    public Guid OwnerId { get; set; }
+    public string Name { get; set; } = "";
+    public string Cloud { get; set; } = "";
+    public VmRole Role { get; set; }
+    public string? ServiceRole { get; set; }
+    public string ServiceType { get; set; } = "";
+    public string? VpnAddress { get; set; }
+    public string? ProviderId { get; set; }
+    public string? Address { get; set; }
+    public VmState State { get; set; }
+    public string? StateReason { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>A failed VM is still terminated at its cloud; this says that has happened.</summary>
+    public bool Released { get; set; }
+    public int ChargedHours { get; set; }
+
+    /// <summary>Still holds (or may hold) a machine at its cloud.</summary>
+    public bool IsLive => !Released && State is not (VmState.TERMINATED or VmState.LOST);
+
+    public static Vm Create(VmRequested e) => new()
+    {
+        Id = e.VmId,
+        ServiceId = e.ServiceId,
+        ApplicationId = e.ApplicationId,
+        OwnerId = e.OwnerId,
+        Name = e.Name,
+        Cloud = e.Cloud,
+        Role = e.Role,
+        ServiceRole = e.ServiceRole,
+        ServiceType = e.ServiceType,
+        VpnAddress = e.VpnAddress,
+        State = VmState.REQUESTED,
+        CreatedAt = e.RequestedAt,
+    };
+
+    public void Apply(VmProvisioning _) => State = VmState.PROVISIONING;
+
+    public void Apply(VmCreated e)
+    {
+        State = VmState.BOOTING;
+        ProviderId = e.ProviderId;
+        Address = e.Address ?? Address;
+    }
+
+    public void Apply(VmReady e)
+    {
+        State = VmState.RUNNING;
+        Address = e.Address;
+    }
+
+    public void Apply(VmTerminationRequested e)
+    {
+        // A failed VM keeps its FAILED state and reason while it is being cleaned up.
+        if (State == VmState.FAILED) return;
+        State = VmState.TERMINATING;
+        StateReason = e.Reason;
+    }
+
+    public void Apply(VmTerminated _)
+    {
+        Released = true;
+        if (State != VmState.FAILED) State = VmState.TERMINATED;
+    }
+
+    public void Apply(VmFailed e)
+    {
+        State = VmState.FAILED;
+        StateReason = e.Reason;
+    }
+
+    public void Apply(VmLost e)
+    {
+        State = VmState.LOST;
+        StateReason = e.Reason;
+        Released = true;
+    }
+}

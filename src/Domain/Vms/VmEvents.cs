@@ -1,0 +1,36 @@
+namespace Conpaas.Domain.Vms;
+
+public enum VmRole { MANAGER, AGENT }
+
+public enum VmState { REQUESTED, PROVISIONING, BOOTING, RUNNING, TERMINATING, TERMINATED, FAILED, LOST }
+
+/// <summary>The durable intent that precedes every cloud call; the name is the idempotency token at the cloud.</summary>
+public sealed record VmRequested(
+    Guid VmId,
+    Guid ServiceId,
+    Guid ApplicationId,
+    Guid OwnerId,
+    string Name,
+    string Cloud,
+    VmRole Role,
+    string? ServiceRole,
+    string ServiceType,
+    string? VpnAddress,
+    DateTimeOffset RequestedAt);
+
+/// <summary>The driver was asked to create the VM.</summary>
+public sealed record VmProvisioning;
+
+/// <summary>The cloud has the VM; it is booting.</summary>
+public sealed record VmCreated(string ProviderId, string? Address);
+
+public sealed record VmReady(string Address);
+
+public sealed record VmTerminationRequested(string Reason);
+
+public sealed record VmTerminated;
+
+public sealed record VmFailed(string Reason);
+
+/// <summary>The cloud no longer has the VM (crashed, killed, deleted behind our back).</summary>
+public sealed record VmLost(string Reason);

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using Conpaas.Api.Tests.Infrastructure;
+
+namespace Conpaas.Api.Tests.Hosting;
+
+/// <summary>
+/// The built Director (src/Api/bin/&lt;Configuration&gt;/net10.0/Conpaas.Api.dll) as an operator starts it: a child
+/// process configured only through its environment, with stdout and stderr captured.
+/// </summary>
+public sealed class DirectorProcess : IAsyncDisposable
+{
+    private static readonly string Configuration = AppContext.BaseDirectory.Contains("/Release/") ? "Release" : "Debug";
+    public static string BinFolder { get; } = Path.Combine(Repo.Root, "src", "Api", "bin", Configuration, "net10.0");
+
+    private readonly Process _process;
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+
+    public Uri BaseAddress { get; }
+
+    private DirectorProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public string StandardOutput { get { lock (_stdout) return _stdout.ToString(); } }
+    public string StandardError { get { lock (_stderr) return _stderr.ToString(); } }
+    public string Logs => StandardOutput + StandardError;
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Starts the Director on a free loopback port; a null value leaves that variable unset.</summary>
+    public static DirectorProcess Start(IReadOnlyDictionary<string, string?> environment)
+    {
+        var dll = Path.Combine(BinFolder, "Conpaas.Api.dll");
+        if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} is missing: build src/Api in {Configuration} first");
+
+        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
+        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            ArgumentList = { dll },
+            WorkingDirectory = BinFolder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // Nothing from the test runner's own environment may configure the Director behind the test's back.
+        foreach (var key in psi.Environment.Keys.Where(k =>
+                     k.StartsWith("Director", StringComparison.OrdinalIgnoreCase) || k.StartsWith("GraphQL__", StringComparison.OrdinalIgnoreCase)
+                     || k.StartsWith("ConnectionStrings__", StringComparison.OrdinalIgnoreCase) || k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
+                     || k.StartsWith("DOTNET_ENVIRONMENT", StringComparison.OrdinalIgnoreCase)).ToList())
+            psi.Environment.Remove(key);
+        psi.Environment["ASPNETCORE_URLS"] = baseAddress.ToString().TrimEnd('/');
+        psi.Environment["ASPNETCORE_CONTENTROOT"] = BinFolder;
+        psi.Environment["Director__DurabilityMode"] = "Solo";
+        foreach (var (key, value) in environment)
+        {
+            if (value is null) psi.Environment.Remove(key);
+            else psi.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = psi };
+        var director = new DirectorProcess(process, baseAddress);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (director._stdout) director._stdout.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (director._stderr) director._stderr.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return director;
+    }
+
+    public HttpClient Http() => new() { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    public GraphQLClient Client() => new(Http(), null);
+
+    /// <summary>Polls /health until it answers "Healthy"; fails with the process output when it exits or takes too long.</summary>
+    public async Task WaitUntilHealthy(TimeSpan? timeout = null)
+    {
+        using var http = Http();
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+                throw new InvalidOperationException($"The Director exited with {_process.ExitCode} before it was healthy:\n{Logs}");
+            try
+            {
+                using var response = await http.GetAsync("/health");
+                if (response.StatusCode == HttpStatusCode.OK && await response.Content.ReadAsStringAsync() == "Healthy") return;
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"The Director was not healthy within {timeout ?? TimeSpan.FromSeconds(60)}:\n{Logs}");
+    }
+
+    /// <summary>Waits until stdout shows the pattern; fails with the process output when it does not.</summary>
+    public async Task<Match> WaitForOutput(Regex pattern, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            if (pattern.Match(StandardOutput) is { Success: true } match) return match;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"stdout never showed /{pattern}/:\n{Logs}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>Waits for the process to end by itself; null when it is still running after the timeout.</summary>
+    public async Task<int?> WaitForExit(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Kills the whole process tree and waits until it and its output streams are done.</summary>
+    public async Task Stop()
+    {
+        try
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Stop();
+        _process.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
