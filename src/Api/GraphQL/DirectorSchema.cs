@@ -1,3 +1,4 @@
+using Conpaas.Api.History;
 using Conpaas.Api.Identity;
 using Conpaas.Api.Services;
 using GraphQL.Types;
@@ -13,6 +14,7 @@ public sealed class DirectorQuery : ObjectGraphType
             .Resolve(_ => DirectorVersion.Value);
         this.AddIdentityQueries();
         this.AddServiceQueries();
+        this.AddHistoryQueries();
     }
 }
 

@@ -1,5 +1,6 @@
 using Conpaas.Api.Applications;
 using Conpaas.Api.GraphQL;
+using Conpaas.Api.History;
 using Conpaas.Api.Services;
 using Conpaas.CloudAgents.Clouds;
 using Conpaas.CloudAgents.Outcomes;
@@ -46,6 +47,7 @@ public static class DirectorHost
         builder.Services.AddScoped<ApplicationCommands>();
         builder.Services.AddScoped<ServiceCommands>();
         builder.Services.AddScoped<Reads>();
+        builder.Services.AddScoped<HistoryQueries>();
         return builder;
     }
 
