@@ -19,6 +19,8 @@ try
         .AddDirectorGraphQL();
 
     var app = builder.Build();
+    // Settings are checked before anything starts, so a bad one ends in one clear line and no host error log.
+    app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
     app.MapDirectorGraphQL();
     // JasperFx commands (codegen, db-apply, …) when asked for; a plain start otherwise.
     if (args.Length > 0 && !args[0].StartsWith('-')) return await app.RunJasperFxCommands(args);

@@ -54,7 +54,8 @@ public static class DirectorStore
             .UniqueIndex(UniqueIndexType.Computed, "ux_application_owner_name", x => x.NameKey!)
             .Index(x => x.OwnerId);
         opts.Schema.For<Service>().Index(x => x.ApplicationId).Index(x => x.OwnerId);
-        opts.Schema.For<Vm>().Index(x => x.OwnerId).Index(x => x.ApplicationId).Index(x => x.ServiceId);
+        opts.Schema.For<Vm>().Index(x => x.OwnerId).Index(x => x.ApplicationId).Index(x => x.ServiceId).Index(x => x.Cloud)
+            .Metadata(m => m.LastModified.MapTo(x => x.UpdatedAt));
         opts.Schema.For<SessionView>().Index(x => x.UserId).Index(x => x.SessionId);
         opts.Schema.For<LoginFailure>().Index(x => x.UsernameKey);
         opts.Schema.For<StreamOwner>().Duplicate(x => x.OwnerId).Duplicate(x => x.ApplicationId);

@@ -14,7 +14,7 @@ public static class EventCatalog
         typeof(ApplicationCreated), typeof(ApplicationRenamed), typeof(ServiceSubnetAllocated), typeof(ServiceSubnetReleased),
         typeof(ApplicationDeleted),
         typeof(ServiceAdded), typeof(ServiceRenamed), typeof(ServiceStartRequested), typeof(NodesRequested), typeof(NodeReady),
-        typeof(NodesRemovalRequested), typeof(NodeReleased), typeof(NodeLost), typeof(ServiceRunning), typeof(ServiceStopRequested),
+        typeof(NodesRemovalRequested), typeof(NodeReleased), typeof(NodeLost), typeof(NodeFailed), typeof(ServiceRunning), typeof(ServiceStopRequested),
         typeof(ServiceStopped), typeof(ServiceFailed), typeof(ServiceRemovalRequested), typeof(ServiceRemoved),
         typeof(VmRequested), typeof(VmProvisioning), typeof(VmCreated), typeof(VmReady), typeof(VmTerminationRequested),
         typeof(VmTerminated), typeof(VmFailed), typeof(VmLost),

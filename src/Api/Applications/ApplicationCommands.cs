@@ -1,6 +1,7 @@
 using Conpaas.Api.GraphQL;
 using Conpaas.Api.Identity;
 using Conpaas.CloudAgents.Clouds;
+using Conpaas.CloudAgents.Provisioning;
 using Conpaas.Domain;
 using Conpaas.Domain.Applications;
 using Conpaas.Domain.Services;
@@ -10,7 +11,7 @@ using Marten;
 namespace Conpaas.Api.Applications;
 
 /// <summary>Glue of the application slice: load, decide (Conpaas.Domain.Applications), append, save.</summary>
-public sealed class ApplicationCommands(IDocumentStore store, Caller caller, ServiceContextFactory contexts, TimeProvider clock)
+public sealed class ApplicationCommands(IDocumentStore store, IntentOutbox outbox, Caller caller, ServiceContextFactory contexts, TimeProvider clock)
 {
     public async Task<Application> Create(string? name, string? idempotencyKey, CancellationToken ct)
     {
@@ -27,7 +28,7 @@ public sealed class ApplicationCommands(IDocumentStore store, Caller caller, Ser
         session.Events.StartStream<Application>(id, created.ToArray());
         try
         {
-            await session.SaveChangesAsync(ct);
+            await outbox.Save(session, ct);
         }
         catch (Exception ex) when (idempotencyKey is not null
                                    && ex is Marten.Exceptions.ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException)
@@ -72,7 +73,7 @@ public sealed class ApplicationCommands(IDocumentStore store, Caller caller, Ser
             }
 
             stream.AppendOne(new ApplicationDeleted());
-            await session.SaveChangesAsync(ct);
+            await outbox.Save(session, ct);
             return true;
         });
     }
@@ -87,7 +88,7 @@ public sealed class ApplicationCommands(IDocumentStore store, Caller caller, Ser
             session.Append(stream, decide(app));
             try
             {
-                await session.SaveChangesAsync(ct);
+                await outbox.Save(session, ct);
             }
             catch (JasperFx.ConcurrencyException) when (expectedVersion is { } expected)
             {

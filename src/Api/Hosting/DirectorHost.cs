@@ -2,8 +2,7 @@ using Conpaas.Api.Applications;
 using Conpaas.Api.GraphQL;
 using Conpaas.Api.History;
 using Conpaas.Api.Services;
-using Conpaas.CloudAgents.Clouds;
-using Conpaas.CloudAgents.Outcomes;
+using Conpaas.CloudAgents;
 using Conpaas.Api.Identity;
 using Conpaas.Api.Transport;
 using GraphQL;
@@ -21,11 +20,7 @@ public static class DirectorHost
         builder.Services.AddOptions<DirectorOptions>().BindConfiguration(DirectorOptions.Section).ValidateOnStart();
         builder.Services.AddOptions<GraphQLOptions>().BindConfiguration(GraphQLOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<IValidateOptions<CloudOptions>, CloudOptionsValidator>();
-        builder.Services.AddSingleton<IValidateOptions<VpnOptions>, VpnOptionsValidator>();
-        builder.Services.AddOptions<CloudOptions>().Configure<IConfiguration>((o, config) => config.GetSection(CloudOptions.Section).Bind(o.Clouds))
-            .ValidateOnStart();
-        builder.Services.AddOptions<VpnOptions>().BindConfiguration("Vpn").ValidateOnStart();
+
         return builder;
     }
 
@@ -41,9 +36,7 @@ public static class DirectorHost
 
     public static WebApplicationBuilder AddApplicationsAndServices(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<CloudCatalog>();
-        builder.Services.AddSingleton<ServiceContextFactory>();
-        builder.Services.AddSingleton<VmOutcomeRecorder>();
+        builder.Services.AddCloudAgents(builder.Configuration);
         builder.Services.AddScoped<ApplicationCommands>();
         builder.Services.AddScoped<ServiceCommands>();
         builder.Services.AddScoped<Reads>();
@@ -69,6 +62,12 @@ public static class DirectorHost
             {
                 o.MaxDepth = limits.MaxDepth;
                 o.MaxComplexity = limits.MaxComplexity;
+                // Introspection grows with the schema; tools like GraphiQL must always be able to load it.
+                var standard = o.DefaultComplexityImpactDelegate;
+                o.DefaultComplexityImpactDelegate = ctx =>
+                    ctx.FieldDefinition.Name.StartsWith("__", StringComparison.Ordinal) || ctx.ParentType.Name.StartsWith("__", StringComparison.Ordinal)
+                        ? new global::GraphQL.Validation.Complexity.FieldComplexityResult(0, 1)
+                        : standard(ctx);
             }));
         builder.Services.AddSingleton<GraphQLHttpEndpoint>();
         return builder;

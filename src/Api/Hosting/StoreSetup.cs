@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Wolverine;
 using Wolverine.Marten;
+using Conpaas.CloudAgents;
 
 namespace Conpaas.Api.Hosting;
 
@@ -34,6 +35,7 @@ public static class StoreSetup
             opts.Durability.Mode = director.DurabilityMode == "Solo" ? DurabilityMode.Solo : DurabilityMode.Balanced;
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
+            opts.ConfigureCloudAgents(builder.Configuration);
         });
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");

@@ -1,6 +1,7 @@
 using Conpaas.Api.GraphQL;
 using Conpaas.Api.Identity;
 using Conpaas.CloudAgents.Clouds;
+using Conpaas.CloudAgents.Provisioning;
 using Conpaas.Domain;
 using Conpaas.Domain.Applications;
 using Conpaas.Domain.Services;
@@ -13,6 +14,7 @@ namespace Conpaas.Api.Services;
 /// <summary>Glue of the service slice: load, decide (Conpaas.Domain.Services), append, save, answer with fresh state.</summary>
 public sealed class ServiceCommands(
     IDocumentStore store,
+    IntentOutbox outbox,
     Caller caller,
     ServiceContextFactory contexts,
     TimeProvider clock)
@@ -37,7 +39,7 @@ public sealed class ServiceCommands(
             session.Append(stream, AddService.Decide(app, serviceId, type, name, contexts.Vpn, clock.GetUtcNow()));
             try
             {
-                await session.SaveChangesAsync(ct);
+                await outbox.Save(session, ct);
             }
             catch (Exception ex) when (idempotencyKey is not null
                                        && ex is Marten.Exceptions.ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException)
@@ -84,7 +86,7 @@ public sealed class ServiceCommands(
             session.Append(stream, decide(service, ctx));
             try
             {
-                await session.SaveChangesAsync(ct);
+                await outbox.Save(session, ct);
             }
             catch (JasperFx.ConcurrencyException) when (expectedVersion is { } expected)
             {

@@ -27,6 +27,10 @@ public sealed class GraphQLHttpEndpoint(
 
     public async Task Handle(HttpContext http)
     {
+        var caller = http.RequestServices.GetRequiredService<Caller>();
+        caller.CorrelationId = CorrelationId(http);
+        http.Response.Headers["X-Correlation-Id"] = caller.CorrelationId;
+
         var isGet = HttpMethods.IsGet(http.Request.Method);
         if (!isGet && !HttpMethods.IsPost(http.Request.Method))
         {
@@ -51,9 +55,6 @@ public sealed class GraphQLHttpEndpoint(
             return;
         }
 
-        var caller = http.RequestServices.GetRequiredService<Caller>();
-        caller.CorrelationId = CorrelationId(http);
-        http.Response.Headers["X-Correlation-Id"] = caller.CorrelationId;
         await http.RequestServices.GetRequiredService<Authenticator>()
             .Authenticate(http.Request.Headers.Authorization, caller, http.RequestAborted);
 

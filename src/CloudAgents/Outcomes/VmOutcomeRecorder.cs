@@ -23,7 +23,7 @@ public abstract record VmOutcome(Guid VmId)
 /// Records a VM outcome and its service's reaction in one transaction. The service stream's version check
 /// serializes everything that happens to a service's VMs (a stop racing a readiness check, two VMs ready at once).
 /// </summary>
-public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactory contexts)
+public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactory contexts, Provisioning.IntentOutbox outbox)
 {
     public const string Actor = "system";
 
@@ -52,7 +52,7 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
                 _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
             };
             session.Append(stream, decision);
-            await session.SaveChangesAsync(ct);
+            await outbox.Save(session, ct);
             return decision;
         });
 }

@@ -2,7 +2,7 @@ using Conpaas.Domain.Vpn;
 
 namespace Conpaas.Domain.Applications;
 
-/// <summary>createApplication, renameApplication, deleteApplication: the pure decisions.</summary>
+/// <summary>createApplication and renameApplication: the pure decisions (deleteApplication is RemoveService for each service).</summary>
 public static class ApplicationDecisions
 {
     public static DomainError? CheckName(string? name) => Text.CheckName("name", name);
@@ -14,6 +14,7 @@ public static class ApplicationDecisions
 
     public static Decision Rename(Application app, string? name, int? expectedVersion)
     {
+        if (app.Deleted) return NotFound(app.Id);
         if (CheckName(name) is { } error) return error;
         if (expectedVersion is { } v && v != app.Version) return DomainError.VersionConflict(v, app.Version);
         return name!.Trim() == app.Name ? Decision.Accept() : Decision.Accept(new ApplicationRenamed(name.Trim()));

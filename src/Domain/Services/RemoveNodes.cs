@@ -16,16 +16,19 @@ public static class RemoveNodes
         var chosen = new List<Guid>();
         foreach (var group in wanted.GroupBy(w => w.Role))
         {
-            var count = group.Sum(w => w.Count);
+            var active = service.Agents.Where(n => n.ServiceRole == group.Key && n.Status != NodeStatus.Terminating).ToList();
             // A role keeps the nodes it starts with (ConPaaS: a service keeps at least its initial backend).
-            var candidates = service.Agents
-                .Where(n => n.ServiceRole == group.Key && n.Status != NodeStatus.Terminating)
-                .OrderByDescending(n => n.Number)
-                .ToList();
-            var removable = Math.Max(0, candidates.Count - type.Role(group.Key)!.InitialCount);
-            if (count > removable)
-                return DomainError.Invalid("count", $"Requesting to delete {count} nodes while only {removable} can be removed");
-            chosen.AddRange(candidates.Take(count).Select(n => n.VmId));
+            var budget = Math.Max(0, active.Count - type.Role(group.Key)!.InitialCount);
+            foreach (var (_, cloud, count) in group)
+            {
+                var candidates = active.Where(n => (cloud is null || n.Cloud == cloud) && !chosen.Contains(n.VmId))
+                    .OrderByDescending(n => n.Number).ToList();
+                var removable = Math.Min(budget, candidates.Count);
+                if (count > removable)
+                    return DomainError.Invalid("count", $"Requesting to delete {count} nodes while only {removable} can be removed");
+                chosen.AddRange(candidates.Take(count).Select(n => n.VmId));
+                budget -= count;
+            }
         }
 
         return Decision.Accept(

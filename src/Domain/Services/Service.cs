@@ -107,6 +107,11 @@ public sealed class Service
 
     public void Apply(NodeLost e) => Nodes.RemoveAll(n => n.VmId == e.VmId);
 
+    public void Apply(NodeFailed e)
+    {
+        if (Node(e.VmId) is { } node) node.Status = NodeStatus.Terminating;
+    }
+
     public void Apply(ServiceRunning _)
     {
         State = ServiceState.RUNNING;

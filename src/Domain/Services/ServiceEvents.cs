@@ -28,6 +28,9 @@ public sealed record NodeReleased(Guid VmId);
 
 public sealed record NodeLost(Guid VmId, string Reason);
 
+/// <summary>A node that had been running failed: it keeps its address until its VM is terminated.</summary>
+public sealed record NodeFailed(Guid VmId, string Reason);
+
 public sealed record ServiceRunning;
 
 public sealed record ServiceStopRequested(string Reason);

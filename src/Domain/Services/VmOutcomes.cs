@@ -43,8 +43,8 @@ public static class VmOutcomes
             return failed.Then(Fail(service, $"VM {vm.Name} failed: {reason}", alreadyReleased: vm.Id));
         }
 
-        // A node that had been running fails: the service replaces it, as for a lost VM.
-        return failed.Then(Decision.Accept(new NodeLost(vm.Id, reason))).Then(Replace(service, node, ctx));
+        // A node that had been running fails: the service replaces it; the failed one keeps its address until it is gone.
+        return failed.Then(Decision.Accept(new NodeFailed(vm.Id, reason))).Then(Replace(service, node, ctx, releasing: false));
     }
 
     public static Decision Terminated(Service service, Vm vm)
@@ -67,13 +67,13 @@ public static class VmOutcomes
         return lost.Then(Decision.Accept(new NodeLost(vm.Id, reason))).Then(Replace(service, node, ctx));
     }
 
-    private static Decision Replace(Service service, Node node, ServiceContext ctx)
+    private static Decision Replace(Service service, Node node, ServiceContext ctx, bool releasing = true)
     {
         // The replacement goes where the lost one was; the cloud's health is checked like any request.
         if (ctx.Clouds.Check(node.Cloud, out var cloud) is { } badCloud)
             return Fail(service, $"Cannot replace VM {node.Name}: {badCloud.Message}", alreadyReleased: node.VmId);
         return RequestNodes(service, NodeRequestReason.Replacement, [new Wanted(node.Role, node.ServiceRole, cloud)], ctx,
-            releasing: node.VmId);
+            releasing: releasing ? node.VmId : null);
     }
 
     /// <summary>After a node is gone: a stop or removal may now be complete, or a scale-down done.</summary>

@@ -22,6 +22,8 @@ public sealed class Vm
     /// <summary>A failed VM is still terminated at its cloud; this says that has happened.</summary>
     public bool Released { get; set; }
     public int ChargedHours { get; set; }
+    /// <summary>When the record last changed (the store's last-modified time): how the reconciler spots stalled intents.</summary>
+    public DateTimeOffset UpdatedAt { get; set; }
 
     /// <summary>Still holds (or may hold) a machine at its cloud.</summary>
     public bool IsLive => !Released && State is not (VmState.TERMINATED or VmState.LOST);

@@ -14,6 +14,7 @@ public sealed partial class ServiceProjection : SingleStreamProjection<Service, 
     public static void Apply(NodesRemovalRequested e, Service s) => s.Apply(e);
     public static void Apply(NodeReleased e, Service s) => s.Apply(e);
     public static void Apply(NodeLost e, Service s) => s.Apply(e);
+    public static void Apply(NodeFailed e, Service s) => s.Apply(e);
     public static void Apply(ServiceRunning e, Service s) => s.Apply(e);
     public static void Apply(ServiceStopRequested e, Service s) => s.Apply(e);
     public static void Apply(ServiceStopped e, Service s) => s.Apply(e);

@@ -76,6 +76,7 @@ internal static class ServiceTestKit
             case NodesRemovalRequested x: service.Apply(x); break;
             case NodeReleased x: service.Apply(x); break;
             case NodeLost x: service.Apply(x); break;
+            case NodeFailed x: service.Apply(x); break;
             case ServiceRunning x: service.Apply(x); break;
             case ServiceStopRequested x: service.Apply(x); break;
             case ServiceStopped x: service.Apply(x); break;

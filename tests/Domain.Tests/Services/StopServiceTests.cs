@@ -74,7 +74,7 @@ public class StopServiceTests
         Assert.Empty(stop.Others);
         s.TerminateAll();
         Assert.Equal(ServiceState.STOPPED, s.Service.State);
-        Assert.True(s.Service.StateReason is "stopped by the user");
+        Assert.Equal("stopped by the user", s.Service.StateReason);
     }
 
     [Fact]

@@ -232,18 +232,4 @@ public class VmOutcomeTests
         Assert.Equal([new VmTerminated()], decision.To(stranger.Id));
         Assert.Equal(ServiceState.RUNNING, s.Service.State);
     }
-
-    [Fact]
-    public void when_a_running_vm_terminates_without_being_asked_the_service_replaces_it()
-    {
-        // The cloud ended it behind our back: as for a lost VM, the desired count brings a replacement (architecture §3).
-        var s = ServiceScenario.Running();
-
-        var decision = s.Terminated(s.VmId(2));
-
-        Assert.Contains(decision.Events, e => e is NodesRequested { Reason: NodeRequestReason.Replacement });
-        s.ReadyAll();
-        Assert.Equal(ServiceState.RUNNING, s.Service.State);
-        Assert.Equal(s.Service.DesiredCounts["node"], s.Service.Agents.Count());
-    }
 }

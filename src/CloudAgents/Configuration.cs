@@ -1,0 +1,60 @@
+using Conpaas.CloudAgents.Clouds;
+using Conpaas.CloudAgents.Drivers;
+using Conpaas.CloudAgents.Outcomes;
+using Conpaas.CloudAgents.Provisioning;
+using Marten;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Wolverine;
+using Wolverine.ErrorHandling;
+
+namespace Conpaas.CloudAgents;
+
+/// <summary>Registers the cloud agents: clouds and VPN settings, drivers, the provisioning pipeline, reconciliation.</summary>
+public static class Configuration
+{
+    public static IServiceCollection AddCloudAgents(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton<IValidateOptions<CloudOptions>, CloudOptionsValidator>();
+        services.AddSingleton<IValidateOptions<VpnOptions>, VpnOptionsValidator>();
+        services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
+        services.AddOptions<CloudOptions>().Configure(o => configuration.GetSection(CloudOptions.Section).Bind(o.Clouds)).ValidateOnStart();
+        services.AddOptions<VpnOptions>().BindConfiguration("Vpn").ValidateOnStart();
+        services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateOnStart();
+
+        services.AddHttpClient();
+        services.AddSingleton<CloudCatalog>();
+        services.AddSingleton<CloudDriverRegistry>();
+        services.AddSingleton<ServiceContextFactory>();
+        services.AddSingleton<BootContexts>();
+        services.AddSingleton<IntentOutbox>();
+        services.AddSingleton<VmOutcomeRecorder>();
+        services.ConfigureMarten(opts => opts.Schema.For<DirectorSecret>());
+        if (Agents(configuration).Enabled) services.AddHostedService<Reconciler>();
+        return services;
+    }
+
+    /// <summary>The pipeline's durable local queues, retries and scheduling.</summary>
+    public static void ConfigureCloudAgents(this WolverineOptions opts, IConfiguration configuration)
+    {
+        var agents = Agents(configuration);
+        opts.Discovery.IncludeAssembly(typeof(Configuration).Assembly);
+        opts.PublishMessage<ProvisionVm>().ToLocalQueue("provisioning");
+        opts.PublishMessage<CheckVmReadiness>().ToLocalQueue("readiness");
+        opts.PublishMessage<TerminateVm>().ToLocalQueue("termination");
+        opts.LocalQueue("provisioning").MaximumParallelMessages(16);
+        opts.LocalQueue("readiness").MaximumParallelMessages(32);
+        opts.LocalQueue("termination").MaximumParallelMessages(16);
+        opts.OnException<CloudDriverException>(e => e.Transient)
+            .ScheduleRetry(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(16))
+            .Then.MoveToErrorQueue();
+        // Readiness checks are scheduled messages: poll for due ones at least as often as a check is due.
+        var poll = agents.ReadinessPollInterval < TimeSpan.FromSeconds(1) ? agents.ReadinessPollInterval : TimeSpan.FromSeconds(1);
+        opts.Durability.ScheduledJobPollingTime = poll;
+        opts.Durability.ScheduledJobFirstExecution = poll;
+    }
+
+    private static AgentOptions Agents(IConfiguration configuration) =>
+        configuration.GetSection(AgentOptions.Section).Get<AgentOptions>() ?? new AgentOptions();
+}

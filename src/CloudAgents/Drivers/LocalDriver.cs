@@ -1,0 +1,192 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace Conpaas.CloudAgents.Drivers;
+
+/// <summary>
+/// The "local" cloud (ConPaaS's Nutshell idea): a VM is a detached agent process on its own loopback address.
+/// Each VM has a folder under the cloud's data folder holding its boot context, pid and log; the processes
+/// outlive the Director, which adopts them again by name.
+/// </summary>
+public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactory http, ILogger<LocalDriver> log) : ICloudDriver
+{
+    public sealed record Settings(string DataDirectory, string AddressPrefix, int Port, string AgentAssembly);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    private sealed record VmRecord(string Name, Guid VmId, int Index, string Address);
+
+    public async Task<CloudVm> Create(VmSpec spec, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            // A file lock too: several Director nodes may share one machine's local cloud.
+            Directory.CreateDirectory(settings.DataDirectory);
+            await using var fileLock = await LockFile(ct);
+            var folder = Folder(spec.Name);
+            var record = File.Exists(Path.Combine(folder, "vm.json"))
+                ? JsonSerializer.Deserialize<VmRecord>(await File.ReadAllTextAsync(Path.Combine(folder, "vm.json"), ct), Json)!
+                : await NewRecord(spec, folder, ct);
+            if (LivePid(spec.Name) is null) await Launch(record, folder, ct);
+            return new CloudVm(record.Name, ProviderId(record), record.Address, CloudVmStatus.Pending);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public Task<IReadOnlyList<CloudVm>> List(string namePrefix, CancellationToken ct)
+    {
+        var vms = new List<CloudVm>();
+        if (Directory.Exists(settings.DataDirectory))
+            foreach (var folder in Directory.GetDirectories(settings.DataDirectory))
+                if (Path.GetFileName(folder).StartsWith(namePrefix, StringComparison.Ordinal) && Read(folder) is { } vm)
+                    vms.Add(vm);
+        return Task.FromResult<IReadOnlyList<CloudVm>>(vms);
+    }
+
+    public Task<CloudVm?> Describe(string name, CancellationToken ct) => Task.FromResult(Read(Folder(name)));
+
+    public async Task Terminate(string name, CancellationToken ct)
+    {
+        if (LivePid(name) is { } pid)
+        {
+            Signal(pid, Sigterm);
+            for (var i = 0; i < 50 && LivePid(name) is not null; i++) await Task.Delay(100, ct);
+            if (LivePid(name) is { } stubborn) Signal(stubborn, Sigkill);
+        }
+
+        var folder = Folder(name);
+        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+    }
+
+    public async Task<bool> IsReady(CloudVm vm, CancellationToken ct)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            using var response = await http.CreateClient(nameof(LocalDriver)).GetAsync($"http://{vm.Address}/health", timeout.Token);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<VmRecord> NewRecord(VmSpec spec, string folder, CancellationToken ct)
+    {
+        var used = Directory.GetDirectories(settings.DataDirectory)
+            .Select(f => Path.Combine(f, "vm.json")).Where(File.Exists)
+            .Select(f => JsonSerializer.Deserialize<VmRecord>(File.ReadAllText(f), Json)!.Index).ToHashSet();
+        var index = Enumerable.Range(1, 250 * 250).First(i => !used.Contains(i));
+        var record = new VmRecord(spec.Name, spec.VmId, index, $"{settings.AddressPrefix}.{index / 250}.{index % 250 + 1}:{settings.Port}");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "boot.json"), JsonSerializer.Serialize(spec.Boot, Json), ct);
+        // The boot context carries the VM's credential: readable by its owner only.
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(folder, "boot.json"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await File.WriteAllTextAsync(Path.Combine(folder, "vm.json"), JsonSerializer.Serialize(record, Json), ct);
+        return record;
+    }
+
+    private async Task Launch(VmRecord record, string folder, CancellationToken ct)
+    {
+        var pidFile = Path.Combine(folder, "pid");
+        File.Delete(pidFile);
+        // setsid --fork: the agent gets a session of its own, so neither Ctrl-C nor the Director's death reaches it.
+        var start = new System.Diagnostics.ProcessStartInfo("setsid") { UseShellExecute = false };
+        foreach (var arg in new[]
+                 {
+                     "--fork", "/bin/sh", "-c", "exec \"$@\" >>\"$AGENT_LOG\" 2>&1 </dev/null", "agent",
+                     DotnetHost(), settings.AgentAssembly, "--vm-name", record.Name, "--listen", record.Address,
+                     "--boot", Path.Combine(folder, "boot.json"), "--pid-file", pidFile,
+                 })
+            start.ArgumentList.Add(arg);
+        start.Environment["AGENT_LOG"] = Path.Combine(folder, "agent.log");
+        start.Environment["DOTNET_gcServer"] = "0";
+        using (var launcher = System.Diagnostics.Process.Start(start)!) await launcher.WaitForExitAsync(ct);
+
+        for (var i = 0; i < 100 && !File.Exists(pidFile); i++) await Task.Delay(50, ct);
+        if (!File.Exists(pidFile))
+            throw new CloudDriverException($"The agent of {record.Name} did not start: {Tail(Path.Combine(folder, "agent.log"))}", transient: true);
+        log.LogInformation("Local VM {Name} started at {Address}", record.Name, record.Address);
+    }
+
+    private CloudVm? Read(string folder)
+    {
+        var file = Path.Combine(folder, "vm.json");
+        if (!File.Exists(file)) return null;
+        VmRecord? record;
+        try
+        {
+            record = JsonSerializer.Deserialize<VmRecord>(File.ReadAllText(file), Json);
+        }
+        catch (Exception ex) when (ex is JsonException or IOException)
+        {
+            return null;
+        }
+
+        return record is not null && LivePid(record.Name) is not null
+            ? new CloudVm(record.Name, ProviderId(record), record.Address, CloudVmStatus.Running)
+            : null;
+    }
+
+    /// <summary>The agent's pid while it runs; a zombie or a recycled pid does not count.</summary>
+    private int? LivePid(string name)
+    {
+        var pidFile = Path.Combine(Folder(name), "pid");
+        if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid)) return null;
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            if (stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z')) return null;
+            return File.ReadAllText($"/proc/{pid}/cmdline").Contains(name, StringComparison.Ordinal) ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private string Folder(string name) => Path.Combine(settings.DataDirectory, name);
+
+    private static string ProviderId(VmRecord record) => $"local-{record.Index}";
+
+    private async Task<FileStream> LockFile(CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(Path.Combine(settings.DataDirectory, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 200)
+            {
+                await Task.Delay(25, ct);
+            }
+        }
+    }
+
+    private static string Tail(string file) =>
+        File.Exists(file) ? string.Join(" | ", File.ReadLines(file).TakeLast(3)) : "no log";
+
+    /// <summary>The dotnet host this Director runs on, to start the agent with the same runtime.</summary>
+    private static string DotnetHost()
+    {
+        var root = Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
+        var host = Path.Combine(root, "dotnet");
+        return File.Exists(host) ? host : "dotnet";
+    }
+
+    private const int Sigterm = 15, Sigkill = 9;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+
+    private static void Signal(int pid, int signal) => _ = kill(pid, signal);
+}

@@ -1,0 +1,135 @@
+using Conpaas.CloudAgents.Drivers;
+using Conpaas.CloudAgents.Outcomes;
+using Conpaas.Domain.Vms;
+using Marten;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Wolverine;
+
+namespace Conpaas.CloudAgents.Provisioning;
+
+/// <summary>VM requested → created at its cloud → readiness checks begin. A stop that came first wins.</summary>
+public static class ProvisionVmHandler
+{
+    public const int MaxAttempts = 6;
+
+    public static async Task Handle(ProvisionVm message, Envelope envelope, IDocumentStore store, CloudDriverRegistry drivers,
+        VmOutcomeRecorder recorder, BootContexts boots, IMessageBus bus, IOptions<AgentOptions> options, TimeProvider clock,
+        ILogger<ProvisionVm> log, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var vm = await session.LoadAsync<Vm>(message.VmId, ct);
+        if (vm is null) return;
+        if (vm.State == VmState.TERMINATING && !vm.Released)
+        {
+            await bus.PublishAsync(new TerminateVm(vm.Id));
+            return;
+        }
+
+        if (vm.State is not (VmState.REQUESTED or VmState.PROVISIONING)) return;
+
+        ICloudDriver driver;
+        try
+        {
+            driver = drivers.For(vm.Cloud);
+        }
+        catch (CloudDriverException ex)
+        {
+            await recorder.Record(new VmOutcome.Failed(vm.Id, ex.Message), ct);
+            return;
+        }
+
+        if (vm.State == VmState.REQUESTED) await recorder.Record(new VmOutcome.Provisioning(vm.Id), ct);
+        var spec = new VmSpec(vm.Id, vm.Name, vm.Role, vm.ServiceType, await boots.For(vm, ct));
+        CloudVm created;
+        try
+        {
+            created = await Calls.WithTimeout(options.Value.DriverCallTimeout, ct, t => driver.Create(spec, t));
+        }
+        catch (CloudDriverException ex) when (ex.Transient && envelope.Attempts < MaxAttempts)
+        {
+            // Retried with backoff; the VM's name makes the retry find a VM the failed call did create.
+            log.LogWarning("Creating {Vm} failed ({Reason}); attempt {Attempt} of {Max}", vm.Name, ex.Message, envelope.Attempts, MaxAttempts);
+            throw;
+        }
+        catch (CloudDriverException ex)
+        {
+            await recorder.Record(new VmOutcome.Failed(vm.Id, $"The cloud refused the VM: {ex.Message}"), ct);
+            return;
+        }
+
+        await recorder.Record(new VmOutcome.Created(vm.Id, created.ProviderId, created.Address), ct);
+        await bus.PublishAsync(new CheckVmReadiness(vm.Id, clock.GetUtcNow() + options.Value.ReadinessTimeout));
+    }
+}
+
+/// <summary>VM booting → ready, or FAILED (and terminated) when it does not answer in time.</summary>
+public static class CheckVmReadinessHandler
+{
+    public static async Task Handle(CheckVmReadiness message, IDocumentStore store, CloudDriverRegistry drivers,
+        VmOutcomeRecorder recorder, IMessageBus bus, IOptions<AgentOptions> options, TimeProvider clock, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var vm = await session.LoadAsync<Vm>(message.VmId, ct);
+        if (vm is null || vm.State != VmState.BOOTING) return;
+
+        var driver = drivers.For(vm.Cloud);
+        var cloudVm = new CloudVm(vm.Name, vm.ProviderId ?? "", vm.Address, CloudVmStatus.Pending);
+        bool ready;
+        try
+        {
+            ready = await Calls.WithTimeout(options.Value.DriverCallTimeout, ct, t => driver.IsReady(cloudVm, t));
+        }
+        catch (CloudDriverException ex) when (ex.Transient)
+        {
+            ready = false;
+        }
+
+        if (ready)
+            await recorder.Record(new VmOutcome.Ready(vm.Id, vm.Address ?? ""), ct);
+        else if (clock.GetUtcNow() >= message.Deadline)
+            await recorder.Record(new VmOutcome.Failed(vm.Id,
+                $"did not become ready within {options.Value.ReadinessTimeout.TotalSeconds:0} s"), ct);
+        else
+            await bus.ScheduleAsync(message, options.Value.ReadinessPollInterval);
+    }
+}
+
+/// <summary>VM released → terminated at its cloud (idempotent: a VM already gone is fine).</summary>
+public static class TerminateVmHandler
+{
+    public static async Task Handle(TerminateVm message, IDocumentStore store, CloudDriverRegistry drivers, VmOutcomeRecorder recorder,
+        IOptions<AgentOptions> options, CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var vm = await session.LoadAsync<Vm>(message.VmId, ct);
+        if (vm is null || vm.Released) return;
+        if (vm.State is not (VmState.TERMINATING or VmState.FAILED)) return;
+
+        if (drivers.Drivers.TryGetValue(vm.Cloud, out var driver))
+            await Calls.WithTimeout(options.Value.DriverCallTimeout, ct, async t =>
+            {
+                await driver.Terminate(vm.Name, t);
+                return true;
+            });
+        await recorder.Record(new VmOutcome.Terminated(vm.Id), ct);
+    }
+}
+
+internal static class Calls
+{
+    /// <summary>A driver call that takes too long is a transient failure, retried like any other.</summary>
+    public static async Task<T> WithTimeout<T>(TimeSpan timeout, CancellationToken ct, Func<CancellationToken, Task<T>> call)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        try
+        {
+            return await call(limit.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new CloudDriverException($"the cloud did not answer within {timeout.TotalSeconds:0} s", transient: true);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using Conpaas.CloudAgents.Drivers;
+using Conpaas.CloudAgents.Outcomes;
+using Conpaas.Domain.Vms;
+using Marten;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Wolverine;
+
+namespace Conpaas.CloudAgents.Provisioning;
+
+/// <summary>
+/// Periodically compares each cloud's inventory with the event log: VMs that vanished become LOST, VMs the log
+/// does not know are terminated after a grace period, and intents with no progress (a crash between intent and
+/// call) are handed to their handlers again. Every action is idempotent, so several nodes may reconcile at once.
+/// </summary>
+public sealed class Reconciler(
+    IDocumentStore store,
+    CloudDriverRegistry drivers,
+    VmOutcomeRecorder recorder,
+    IServiceScopeFactory scopes,
+    IOptions<AgentOptions> options,
+    IConfiguration configuration,
+    TimeProvider clock,
+    ILogger<Reconciler> log) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _orphansSeen = new();
+
+    private string Prefix => (configuration["Director:DeploymentName"] is { Length: > 0 } d ? d : VmNaming.DefaultDeployment) + "-";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.ReconcileInterval, clock);
+        do
+        {
+            foreach (var (cloud, driver) in drivers.Drivers)
+            {
+                try
+                {
+                    await Reconcile(cloud, driver, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    log.LogWarning(ex, "Reconciling cloud {Cloud} failed; trying again next round", cloud);
+                }
+            }
+        } while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    public async Task Reconcile(string cloud, ICloudDriver driver, CancellationToken ct)
+    {
+        var inventory = (await driver.List(Prefix, ct)).ToDictionary(v => v.Name);
+        await using var session = store.QuerySession();
+        var records = await session.Query<Vm>()
+            .Where(v => v.Cloud == cloud && !v.Released && v.State != VmState.TERMINATED && v.State != VmState.LOST)
+            .ToListAsync(ct);
+        var now = clock.GetUtcNow();
+        var o = options.Value;
+
+        foreach (var vm in records.Where(v => v.State is VmState.BOOTING or VmState.RUNNING && !inventory.ContainsKey(v.Name)))
+        {
+            // Read the inventory again for this one: it may have been created after the listing began.
+            if (await driver.Describe(vm.Name, ct) is not null) continue;
+            log.LogWarning("VM {Vm} disappeared from cloud {Cloud}", vm.Name, cloud);
+            await recorder.Record(new VmOutcome.Lost(vm.Id, $"the VM disappeared from cloud '{cloud}'"), ct);
+            await driver.Terminate(vm.Name, ct); // clears what the cloud may keep of it
+        }
+
+        var known = records.Select(v => v.Name).ToHashSet();
+        foreach (var name in inventory.Keys.Where(n => !known.Contains(n)))
+        {
+            var firstSeen = _orphansSeen.GetOrAdd(name, now);
+            if (now - firstSeen < o.OrphanGracePeriod) continue;
+            log.LogWarning("Terminating orphan VM {Vm} on cloud {Cloud}: no live VM in the log has that name", name, cloud);
+            await driver.Terminate(name, ct);
+            _orphansSeen.TryRemove(name, out _);
+        }
+
+        foreach (var gone in _orphansSeen.Keys.Where(n => !inventory.ContainsKey(n) || known.Contains(n))) _orphansSeen.TryRemove(gone, out _);
+
+        await using var scope = scopes.CreateAsyncScope();
+        var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
+        foreach (var vm in records.Where(v => now - v.UpdatedAt > o.StalledAfter))
+        {
+            object? retry = vm.State switch
+            {
+                VmState.REQUESTED or VmState.PROVISIONING => new ProvisionVm(vm.Id),
+                VmState.BOOTING => new CheckVmReadiness(vm.Id, vm.UpdatedAt + o.ReadinessTimeout),
+                VmState.TERMINATING or VmState.FAILED => new TerminateVm(vm.Id),
+                _ => null,
+            };
+            if (retry is null) continue;
+            log.LogInformation("VM {Vm} has been {State} for {Age}; handing it to its handler again", vm.Name, vm.State, now - vm.UpdatedAt);
+            await bus.PublishAsync(retry);
+        }
+    }
+}
