@@ -17,6 +17,8 @@ dotnet build src/Api/Conpaas.Api.csproj -c Release -nologo -v quiet -clp:ErrorsO
 out="$repo/src/Api/bin/Release/net10.0"
 export ASPNETCORE_CONTENTROOT="$out" ASPNETCORE_URLS="http://127.0.0.1:$port" DIRECTOR_PORT="$port"
 export Director__Url="${Director__Url:-http://127.0.0.1:$port}"
+# The local cloud: each VM is an agent process; its folder (boot context, pid, log) lives here.
+export Clouds__default__Keys__DATA_DIR="${Clouds__default__Keys__DATA_DIR:-$repo/.data/local-cloud}"
 cat >&2 <<MSG
 
   ConPaaS Director starting on http://127.0.0.1:$port

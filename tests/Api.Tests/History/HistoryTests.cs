@@ -7,7 +7,7 @@ using static Conpaas.Api.Tests.History.Scenario;
 namespace Conpaas.Api.Tests.History;
 
 /// <summary>history(entityId) and auditLog: the event log as users and administrators read it.</summary>
-public sealed class HistoryTests(DirectorApp app) : IClassFixture<DirectorApp>
+public sealed class HistoryTests(PlayedCloudApp app) : IClassFixture<PlayedCloudApp>
 {
     private const string HistoryPageQuery =
         "query($id: ID!, $first: Int, $after: String) { history(entityId: $id, first: $first, after: $after) { events { sequence version type } nextCursor } }";
@@ -206,10 +206,16 @@ public sealed class HistoryTests(DirectorApp app) : IClassFixture<DirectorApp>
         var user = await app.NewUser();
         var appId = await user.CreateApplication("sizes");
 
-        var error = await user.Fails("INVALID_INPUT", HistoryPageQuery, new { id = appId, first, after = (string?)null });
-        Assert.Equal("first", error["extensions"]!["field"]?.GetValue<string>());
-        error = await user.Fails("INVALID_INPUT", AuditPageQuery, new { f = (object?)null, first, after = (string?)null });
-        Assert.Equal("first", error["extensions"]!["field"]?.GetValue<string>());
+        foreach (var (list, query, variables) in new (string, string, object)[]
+                 {
+                     ("history", HistoryPageQuery, new { id = appId, first, after = (string?)null }),
+                     ("auditLog", AuditPageQuery, new { f = (object?)null, first, after = (string?)null }),
+                 })
+        {
+            var error = await user.Fails("INVALID_INPUT", query, variables);
+            Assert.True(error["extensions"]!["field"]?.GetValue<string>() == "first",
+                $"{list}(first: {first}) should name the field 'first' (contract: INVALID_INPUT ... extensions.field names it); got {error.ToJsonString()}");
+        }
     }
 
     [Fact]
@@ -222,6 +228,20 @@ public sealed class HistoryTests(DirectorApp app) : IClassFixture<DirectorApp>
             await user.Ok(HistoryPageQuery, new { id = appId, first, after = (string?)null });
             await user.Ok(AuditPageQuery, new { f = (object?)null, first, after = (string?)null });
         }
+    }
+
+    [Fact]
+    public async Task a_full_page_of_1000_events_with_every_field_is_accepted()
+    {
+        // 1000 is the documented largest page ("'first' must be between 1 and 1000"); a script asking for it with every
+        // field of HistoryEvent must not be refused by the query complexity limit.
+        var user = await app.NewUser();
+        var appId = await user.CreateApplication("big-page");
+        var response = await user.Send($"query($id: ID!) {{ history(entityId: $id, first: 1000) {{ events {{ {EventFields} }} nextCursor }} }}",
+            new { id = appId });
+        Assert.True(response.Errors is null, $"history(first: 1000) with every field: {response.Body.ToJsonString()}");
+        response = await user.Send($"{{ auditLog(first: 1000) {{ events {{ {EventFields} }} nextCursor }} }}");
+        Assert.True(response.Errors is null, $"auditLog(first: 1000) with every field: {response.Body.ToJsonString()}");
     }
 
     [Fact]
@@ -257,8 +277,11 @@ public sealed class HistoryTests(DirectorApp app) : IClassFixture<DirectorApp>
         Assert.NotNull(events[1]!["data"]!["sessionId"]);
 
         var tokenHashes = new[] { user.Token!, second.Token! }.Select(Conpaas.Api.Identity.Tokens.HashOf).ToList();
-        void NoSecrets(string who, string body)
+        void NoSecrets(string who, GraphQLResponse response)
         {
+            var body = response.Body.ToJsonString();
+            Assert.True(response.Errors is null, $"{who}: {body}");
+            Assert.NotEmpty(response.Body["data"]!.ToJsonString());
             Assert.DoesNotContain("passwordHash", body, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("tokenHash", body, StringComparison.OrdinalIgnoreCase);
             Assert.DoesNotContain("argon2", body, StringComparison.OrdinalIgnoreCase);
@@ -266,12 +289,16 @@ public sealed class HistoryTests(DirectorApp app) : IClassFixture<DirectorApp>
             foreach (var hash in tokenHashes) Assert.False(body.Contains(hash, StringComparison.OrdinalIgnoreCase), $"{who} shows a token hash");
         }
 
-        NoSecrets("history (owner)", response.Body.ToJsonString());
-        NoSecrets("auditLog (owner)", (await user.Send($"{{ auditLog(first: 1000) {{ events {{ {EventFields} }} }} }}")).Body.ToJsonString());
+        NoSecrets("history (owner)", response);
+        const string audit = $"query($u: String) {{ auditLog(filter: {{ username: $u }}, first: 500) {{ events {{ {EventFields} }} }} }}";
+        var ownAudit = await user.Send($"{{ auditLog(first: 500) {{ events {{ {EventFields} }} }} }}");
+        NoSecrets("auditLog (owner)", ownAudit);
+        Assert.Equal(5, ownAudit.Data!["auditLog"]!["events"]!.AsArray().Count);
         var admin = await app.Admin();
-        NoSecrets("history (admin)", (await admin.Send(query, new { id = me })).Body.ToJsonString());
-        NoSecrets("auditLog (admin)", (await admin.Send($"query($u: String) {{ auditLog(filter: {{ username: $u }}, first: 1000) {{ events {{ {EventFields} }} }} }}",
-            new { u = user.Username })).Body.ToJsonString());
+        NoSecrets("history (admin)", await admin.Send(query, new { id = me }));
+        var adminAudit = await admin.Send(audit, new { u = user.Username });
+        NoSecrets("auditLog (admin)", adminAudit);
+        Assert.Equal(5, adminAudit.Data!["auditLog"]!["events"]!.AsArray().Count);
     }
 
     [Fact]

@@ -9,6 +9,16 @@ using Xunit;
 namespace Conpaas.Api.Tests.History;
 
 /// <summary>
+/// The Director with its cloud agents switched off: VM intents are recorded but no cloud is called, so the tests
+/// play the cloud themselves (through <see cref="VmOutcomeRecorder"/>) and every event in the log is one they caused.
+/// </summary>
+public sealed class PlayedCloudApp : DirectorApp
+{
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        new Dictionary<string, string?> { ["Agents:Enabled"] = "false" };
+}
+
+/// <summary>
 /// Small steps the history, time-travel and authorization tests share: create, rename, start, read pages of events.
 /// Everything goes through /graphql as a user's script would, except VM outcomes, which come from the cloud side.
 /// </summary>
@@ -61,7 +71,7 @@ internal static class Scenario
     }
 
     /// <summary>Every event of one stream, page by page (and checks the pages chain up).</summary>
-    public static async Task<List<JsonObject>> History(this GraphQLClient client, string entityId, int pageSize = 1000)
+    public static async Task<List<JsonObject>> History(this GraphQLClient client, string entityId, int pageSize = 500)
     {
         var events = new List<JsonObject>();
         string? after = null;
@@ -77,7 +87,7 @@ internal static class Scenario
     }
 
     /// <summary>Every event of the audit log the client may see under the filter, page by page.</summary>
-    public static async Task<List<JsonObject>> Audit(this GraphQLClient client, object? filter = null, int pageSize = 1000)
+    public static async Task<List<JsonObject>> Audit(this GraphQLClient client, object? filter = null, int pageSize = 500)
     {
         var events = new List<JsonObject>();
         string? after = null;

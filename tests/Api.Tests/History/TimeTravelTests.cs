@@ -7,7 +7,7 @@ using static Conpaas.Api.Tests.History.Scenario;
 namespace Conpaas.Api.Tests.History;
 
 /// <summary>application(id, asOf) and service(id, asOf): objects rebuilt from the event log as they were at a time.</summary>
-public sealed class TimeTravelTests(DirectorApp app) : IClassFixture<DirectorApp>
+public sealed class TimeTravelTests(PlayedCloudApp app) : IClassFixture<PlayedCloudApp>
 {
     private const string ApplicationAsOf =
         "query($id: ID!, $t: DateTime) { application(id: $id, asOf: $t) { id name version services { name state } vms { state } } }";
@@ -91,26 +91,38 @@ public sealed class TimeTravelTests(DirectorApp app) : IClassFixture<DirectorApp
     {
         var user = await app.NewUser();
         var id = await user.CreateApplication("A");
+        var serviceId = await user.AddService(id, "s-A");
         await Tick();
         await user.RenameApplication(id, "B");
+        await user.RenameService(serviceId, "s-B");
         await Tick();
         await user.RenameApplication(id, "C");
+        await user.RenameService(serviceId, "s-C");
         var events = await user.History(id);
-        var t = Between(events[1].At(), events[2].At());
+        var serviceEvents = await user.History(serviceId);
+        Assert.Equal(["ApplicationCreated", "ServiceSubnetAllocated", "ApplicationRenamed", "ApplicationRenamed"], events.Select(e => e.Type()));
+        Assert.Equal(["ServiceAdded", "ServiceRenamed", "ServiceRenamed"], serviceEvents.Select(e => e.Type()));
+        var t = Between(serviceEvents[1].At(), events[3].At()); // after the renames to B, before the renames to C
 
-        foreach (var offset in new[] { TimeSpan.FromHours(2), TimeSpan.FromHours(-7), TimeSpan.FromMinutes(330) })
+        var problems = new List<string>();
+        foreach (var offset in new[] { TimeSpan.Zero, TimeSpan.FromHours(2), TimeSpan.FromHours(-7), TimeSpan.FromMinutes(330) })
         {
             var text = t.ToOffset(offset).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", CultureInfo.InvariantCulture);
-            var response = await user.Send(ApplicationAsOf, new { id, t = text });
-            Assert.True(response.Errors is null, $"asOf {text}: {response.Body.ToJsonString()}");
-            Assert.Equal("B", response.Data!["application"].S("name"));
-
-            response = await user.Send(ServiceAsOfOnly, new { id = Guid.NewGuid().ToString(), t = text });
-            Assert.Equal("NOT_FOUND", response.Errors?[0]?["extensions"]?["code"]?.GetValue<string>());
+            foreach (var (field, query, wanted) in new[]
+                     {
+                         ("application", "query($id: ID!, $t: DateTime) { application(id: $id, asOf: $t) { name } }", "B"),
+                         ("service", "query($id: ID!, $t: DateTime) { service(id: $id, asOf: $t) { name } }", "s-B"),
+                     })
+            {
+                var response = await user.Send(query, new { id = field == "application" ? id : serviceId, t = text });
+                var name = response.Data?[field]?["name"]?.GetValue<string>();
+                if (response.Errors is not null || name != wanted)
+                    problems.Add($"{field}(asOf: \"{text}\") should be named {wanted}: {response.Body.ToJsonString()}");
+            }
         }
-    }
 
-    private const string ServiceAsOfOnly = "query($id: ID!, $t: DateTime) { service(id: $id, asOf: $t) { name } }";
+        Assert.True(problems.Count == 0, string.Join("\n", problems));
+    }
 
     [Fact]
     public async Task a_service_as_of_a_time_has_the_name_and_state_it_had_then()

@@ -36,6 +36,8 @@ public class DirectorApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Director:DurabilityMode", "Solo");
         builder.UseSetting("Director:AdminPassword", AdminPassword);
         builder.UseSetting("urls", "http://127.0.0.1:0");
+        // By default tests play the cloud themselves (VmOutcomeRecorder); LocalCloudApp lets the agents work.
+        builder.UseSetting("Agents:Enabled", "false");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 

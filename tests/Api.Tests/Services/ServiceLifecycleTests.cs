@@ -331,7 +331,7 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
 
         var adapting = await user.Service(id);
         Assert.Equal("ADAPTING", adapting.Str("state"));
-        Assert.Null(adapting.StateReasonOrNull());
+        Assert.Null(adapting.StrOrNull("stateReason"));
         Assert.Equal("FAILED", Vm(adapting, agent.Str("id")).Str("state"));
         Assert.Single(adapting.Agents(), n => n.Str("state") == "REQUESTED");
         await user.TerminateAll(id);
@@ -506,7 +506,6 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
             Assert.StartsWith("127.0.0.1:", v.Str("address"));
             Assert.StartsWith("172.16.0.", v.Str("vpnAddress"));
             Assert.NotNull(v.StrOrNull("providerId"));
-            Assert.Equal(1, v.Int("chargedHours"));
             Assert.Equal(running.Str("id"), v["service"]!.Str("id"));
             Assert.Equal(annApp, v["service"]!["application"]!.Str("id"));
         });
@@ -545,7 +544,8 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         var admin = new ServiceScenario(app, await app.Admin());
         var everyone = (await admin.Vms(all: true)).Select(v => v.Str("id")).ToHashSet();
         Assert.Superset(annService.LiveNodes().Select(n => n.Str("id")).Concat(bobService.LiveNodes().Select(n => n.Str("id"))).ToHashSet(), everyone);
-        Assert.DoesNotContain((await admin.Vms()).Select(v => v.Str("id")), everyone.Contains);
+        // Without all: true an administrator lists his own, like anyone.
+        Assert.Empty(await admin.Vms());
     }
 
     [Fact]
@@ -598,9 +598,4 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         Assert.Equal(names[0][..^1], names[1][..^1]);
         Assert.Contains(appId.Replace("-", "")[^8..], names[0]);
     }
-}
-
-internal static class ServiceJson
-{
-    public static string? StateReasonOrNull(this JsonNode service) => service.StrOrNull("stateReason");
 }
