@@ -36,6 +36,7 @@ public static class DirectorStore
         opts.Events.MetadataConfig.UserNameEnabled = true;
         opts.Events.MetadataConfig.HeadersEnabled = true;
         opts.Events.AddEventTypes(EventCatalog.All);
+        opts.Listeners.Add(new Live.NotifyOnCommit(Live.NotifyOnCommit.ChannelFor(schema)));
 
         // Aggregates are snapshotted inline: every mutation answers with fresh state from the same transaction.
         opts.Projections.Add<UserProjection>(ProjectionLifecycle.Inline);

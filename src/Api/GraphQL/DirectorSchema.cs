@@ -30,10 +30,12 @@ public sealed class DirectorMutation : ObjectGraphType
 
 public sealed class DirectorSchema : Schema
 {
-    public DirectorSchema(IServiceProvider services, DirectorQuery query, DirectorMutation mutation) : base(services)
+    public DirectorSchema(IServiceProvider services, DirectorQuery query, DirectorMutation mutation, Subscriptions.DirectorSubscription subscription)
+        : base(services)
     {
         Query = query;
         Mutation = mutation;
+        Subscription = subscription;
         RegisterTypeMapping(typeof(DateTimeOffset), typeof(DateTimeScalar));
     }
 }

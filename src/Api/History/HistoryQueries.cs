@@ -1,6 +1,5 @@
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Text;
 using Conpaas.Api.Hosting;
 using Conpaas.Api.Identity;
 using Conpaas.Domain;
@@ -9,8 +8,6 @@ using Conpaas.Projections;
 using Conpaas.Projections.History;
 using Marten;
 using Microsoft.Extensions.Options;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace Conpaas.Api.History;
 
@@ -28,7 +25,6 @@ public sealed record AuditFilter(string? Username, Guid? ApplicationId, IReadOnl
 public sealed class HistoryQueries(IDocumentStore store, IQuerySession session, Caller caller, IOptions<DirectorOptions> options)
 {
     public const int MaxPageSize = 1000;
-    private const string Columns = "e.seq_id, e.stream_id, e.version, e.type, e.timestamp, e.user_name, e.correlation_id, e.data::text";
 
     public async Task<HistoryPage> Stream(Guid streamId, int first, string? after, CancellationToken ct)
     {
@@ -38,7 +34,7 @@ public sealed class HistoryQueries(IDocumentStore store, IQuerySession session, 
         var owner = await session.LoadAsync<StreamOwner>(streamId, ct);
         if (owner is null || !caller.MaySee(owner.OwnerId)) throw DomainError.NotFound($"Nothing found with id {streamId}").ToException();
 
-        var sql = $"select {Columns} from {Schema}.mt_events e where e.stream_id = @stream and e.version > @after order by e.version limit @limit";
+        var sql = $"select {EventRows.Columns} from {EventRows.From(Schema)} where e.stream_id = @stream and e.version > @after order by e.version limit @limit";
         var rows = await Read(sql, ct, ("stream", streamId), ("after", from), ("limit", first + 1));
         return Page(rows, first, e => Cursor.Write('v', e.Version));
     }
@@ -58,8 +54,9 @@ public sealed class HistoryQueries(IDocumentStore store, IQuerySession session, 
 
         var types = filter?.Types?.Select(EventCatalog.StoredName).ToArray();
         var sql = $"""
-            select {Columns} from {Schema}.mt_events e join {Schema}.mt_doc_streamowner o on o.id = e.stream_id
-            where (@visible::uuid is null or o.owner_id = @visible)
+            select {EventRows.Columns} from {EventRows.From(Schema)}
+            where o.id is not null
+              and (@visible::uuid is null or o.owner_id = @visible)
               and (@owner::uuid is null or o.owner_id = @owner)
               and (@application::uuid is null or o.application_id = @application)
               and (@types::text[] is null or e.type = any(@types))
@@ -69,9 +66,22 @@ public sealed class HistoryQueries(IDocumentStore store, IQuerySession session, 
             order by e.seq_id limit @limit
             """;
         var rows = await Read(sql, ct,
-            ("visible", me.IsAdmin ? null : me.Id), ("owner", byUser), ("application", filter?.ApplicationId), ("types", types),
+            ("visible", me.IsAdmin ? null : me.Id), ("owner", byUser), ("application", filter?.ApplicationId), ("types", (object?)types),
             ("from", filter?.From), ("to", filter?.To), ("after", from), ("limit", first + 1));
         return Page(rows, first, e => Cursor.Write('s', e.Sequence));
+    }
+
+    /// <summary>The catch-up part of the events subscription: what the caller may see in (after, upTo].</summary>
+    public async Task<List<HistoryEvent>> Range(Guid? streamId, long after, long upTo, int limit, CancellationToken ct)
+    {
+        var me = caller.RequireUser();
+        var sql = $"""
+            select {EventRows.Columns} from {EventRows.From(Schema)}
+            where o.id is not null and (@visible::uuid is null or o.owner_id = @visible) and (@stream::uuid is null or e.stream_id = @stream)
+              and e.seq_id > @after and e.seq_id <= @upTo
+            order by e.seq_id limit @limit
+            """;
+        return await Read(sql, ct, ("visible", me.IsAdmin ? null : me.Id), ("stream", streamId), ("after", after), ("upTo", upTo), ("limit", limit));
     }
 
     private string Schema => options.Value.Schema;
@@ -89,34 +99,7 @@ public sealed class HistoryQueries(IDocumentStore store, IQuerySession session, 
     {
         await using var conn = store.Storage.Database.CreateConnection();
         await conn.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand(sql, conn);
-        foreach (var (name, value) in parameters)
-            cmd.Parameters.Add(value switch
-            {
-                null => new NpgsqlParameter(name, DBNull.Value),
-                string[] a => new NpgsqlParameter(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = a },
-                DateTimeOffset d => new NpgsqlParameter(name, NpgsqlDbType.TimestampTz) { Value = d.UtcDateTime },
-                _ => new NpgsqlParameter(name, value),
-            });
-
-        var rows = new List<HistoryEvent>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            rows.Add(new HistoryEvent(
-                reader.GetInt64(0), reader.GetGuid(1), reader.GetInt64(2), EventCatalog.PublicName(reader.GetString(3)),
-                reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? "system" : reader.GetString(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6), Redact(reader.GetString(7))));
-        return rows;
-    }
-
-    /// <summary>Hashes of passwords and tokens stay in the store; the history shows everything else as stored.</summary>
-    private static JsonElement Redact(string json)
-    {
-        var node = JsonNode.Parse(json);
-        if (node is JsonObject obj)
-            foreach (var field in EventCatalog.SecretFields)
-                obj.Remove(field);
-        return JsonSerializer.SerializeToElement(node);
+        return (await EventRows.Read(conn, sql, ct, parameters)).Select(r => r.Event).ToList();
     }
 
     /// <summary>Opaque page cursors: a kind letter and a position.</summary>

@@ -8,6 +8,8 @@ public sealed class Caller
 {
     public User? User { get; private set; }
     public Guid? SessionId { get; private set; }
+    /// <summary>The key of the session's read model (the token's hash): how long-lived subscriptions re-check it.</summary>
+    public string? SessionKey { get; private set; }
     /// <summary>Why a presented token was not accepted (expired, revoked, malformed); null when none was presented.</summary>
     public string? RejectedBecause { get; private set; }
     public string CorrelationId { get; set; } = Guid.NewGuid().ToString("N");
@@ -17,10 +19,11 @@ public sealed class Caller
     /// <summary>The actor recorded on events: the user name, or "anonymous".</summary>
     public string Actor => User?.Username ?? "anonymous";
 
-    public void SignIn(User user, Guid sessionId)
+    public void SignIn(User user, Guid sessionId, string? sessionKey = null)
     {
         User = user;
         SessionId = sessionId;
+        SessionKey = sessionKey;
         RejectedBecause = null;
     }
 

@@ -19,6 +19,8 @@ public sealed class StreamOwner
     public StreamKind Kind { get; set; }
     public Guid OwnerId { get; set; }
     public Guid? ApplicationId { get; set; }
+    /// <summary>For a service its own id, for a VM its service's: what serviceChanged listens to.</summary>
+    public Guid? ServiceId { get; set; }
 }
 
 public sealed partial class StreamOwnerProjection : EventProjection
@@ -29,8 +31,11 @@ public sealed partial class StreamOwnerProjection : EventProjection
         new() { Id = e.StreamId, Kind = StreamKind.Application, OwnerId = e.Data.OwnerId, ApplicationId = e.Data.ApplicationId };
 
     public StreamOwner Create(IEvent<ServiceAdded> e) =>
-        new() { Id = e.StreamId, Kind = StreamKind.Service, OwnerId = e.Data.OwnerId, ApplicationId = e.Data.ApplicationId };
+        new() { Id = e.StreamId, Kind = StreamKind.Service, OwnerId = e.Data.OwnerId, ApplicationId = e.Data.ApplicationId, ServiceId = e.StreamId };
 
     public StreamOwner Create(IEvent<VmRequested> e) =>
-        new() { Id = e.StreamId, Kind = StreamKind.Vm, OwnerId = e.Data.OwnerId, ApplicationId = e.Data.ApplicationId };
+        new()
+        {
+            Id = e.StreamId, Kind = StreamKind.Vm, OwnerId = e.Data.OwnerId, ApplicationId = e.Data.ApplicationId, ServiceId = e.Data.ServiceId,
+        };
 }

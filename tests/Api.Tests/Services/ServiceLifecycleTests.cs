@@ -48,7 +48,7 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         Assert.Equal("172.16.128.0/17", second.Str("subnet"));
         Assert.Equal(["backend", "web", "proxy"], second.Items("nodeCounts").Select(c => c.Str("role")));
 
-        var read = await user.Service(first.Str("id"));
+        var read = (await user.Client.Ok(Ops.ServiceWithApplication, new { id = first.Str("id") }))["service"]!;
         Assert.Equal(appId, read["application"]!.Str("id"));
     }
 
@@ -145,6 +145,9 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         var newAgent = Assert.Single(restarted.Agents());
         Assert.Equal(("7", "172.16.0.2"), (Suffix(newAgent), newAgent.Str("vpnAddress")));
         Assert.Equal(7, restarted.Items("nodes").Select(n => n.Str("name")).Distinct().Count());
+        // Live ones first, then the VMs of the earlier run.
+        var live = restarted.Items("nodes").Select(n => Json.LiveStates.Contains(n.Str("state"))).ToList();
+        Assert.Equal(live.OrderByDescending(l => l), live);
         Assert.Equal("RUNNING", (await user.BootAll(id)).Str("state"));
     }
 
@@ -367,6 +370,131 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         // Its subnet is free again; its sid is not.
         var next = await user.AddService(appId);
         Assert.Equal((2, "172.16.0.0/17"), (next.Int("sid"), next.Str("subnet")));
+    }
+
+    [Fact]
+    public async Task the_terminated_vms_of_a_removed_service_are_still_listed_when_asked_for()
+    {
+        var user = await User();
+        var (appId, running) = await user.RunningService();
+        var id = running.Str("id");
+        await user.Client.Ok(Ops.RemoveService, new { id });
+        await user.TerminateAll(id);
+        await user.Client.Fails("NOT_FOUND", Ops.Service, new { id });
+
+        // ConPaaS list_resources with history: the VMs a removed service held, and which service that was.
+        var listed = await user.Client.Send(Ops.Vms, new { app = (string?)null, terminated = true, all = (bool?)null });
+        Assert.True(listed.Errors is null, "vms(includeTerminated: true) { service { … } } after removeService: " + listed.Body.ToJsonString());
+        var vms = listed.Data!["vms"]!.AsArray().Select(v => v!).ToList();
+        Assert.Equal(2, vms.Count);
+        Assert.All(vms, v => Assert.Equal((id, "TERMINATED"), (v["service"]!.Str("id"), v.Str("state"))));
+        Assert.Equal(2, (await user.Application(appId)).Items("vms").Count);
+    }
+
+    [Fact]
+    public async Task a_vm_lost_while_its_service_stops_counts_as_released()
+    {
+        var user = await User();
+        var (_, running) = await user.RunningService();
+        var id = running.Str("id");
+        await user.Stop(id);
+
+        await user.Record(new VmOutcome.Lost(Id(running.Manager()), "gone"));
+        Assert.Equal("EPILOGUE", (await user.Service(id)).Str("state"));
+        await user.Record(new VmOutcome.Terminated(Id(running.Agents()[0])));
+
+        var stopped = await user.Service(id);
+        Assert.Equal("STOPPED", stopped.Str("state"));
+        Assert.Empty(stopped.LiveNodes());
+        // Nothing was requested to replace it.
+        Assert.Equal(2, stopped.Items("nodes").Count);
+    }
+
+    [Fact]
+    public async Task a_vm_lost_while_the_service_starts_is_replaced()
+    {
+        var user = await User();
+        var appId = await user.NewApplicationId();
+        var id = (await user.AddService(appId)).Str("id");
+        var started = await user.Start(id);
+        var agent = Assert.Single(started.Agents());
+
+        await user.Record(new VmOutcome.Lost(Id(agent), "never came up"));
+
+        var still = await user.Service(id);
+        Assert.Equal("PROLOGUE", still.Str("state"));
+        Assert.Equal("REQUESTED", Assert.Single(still.Agents()).Str("state"));
+        Assert.Equal("RUNNING", (await user.BootAll(id)).Str("state"));
+    }
+
+    [Fact]
+    public async Task a_new_node_failing_to_boot_while_scaling_puts_the_service_in_error_and_releases_everything()
+    {
+        var user = await User();
+        var (_, running) = await user.RunningService();
+        var id = running.Str("id");
+        var fresh = Assert.Single((await user.AddNodes(id, 1)).Agents(), n => n.Str("state") == "REQUESTED");
+
+        await user.Record(new VmOutcome.Failed(Id(fresh), "no IP"));
+
+        var failed = await user.Service(id);
+        Assert.Equal("ERROR", failed.Str("state"));
+        Assert.Equal($"VM {fresh.Str("name")} failed: no IP", failed.Str("stateReason"));
+        Assert.All(failed.LiveNodes(), n => Assert.Equal("TERMINATING", n.Str("state")));
+        Assert.Equal(2, failed.LiveNodes().Count);
+        await user.TerminateAll(id);
+        Assert.Empty(await user.Vms());
+    }
+
+    [Fact]
+    public async Task a_stop_racing_the_last_readiness_reports_always_wins()
+    {
+        var user = await User();
+        var appId = await user.NewApplicationId();
+        var ids = new List<string>();
+        for (var i = 0; i < 8; i++)
+        {
+            var id = (await user.AddService(appId)).Str("id");
+            var started = await user.Start(id);
+            foreach (var vm in started.LiveNodes()) await user.Record(new VmOutcome.Created(Id(vm), "p-" + vm.Str("id")[..8], null));
+            ids.Add(id);
+        }
+
+        var races = new List<Task>();
+        foreach (var id in ids)
+        {
+            var nodes = (await user.Service(id)).LiveNodes();
+            races.Add(user.Client.Ok(Ops.StopService, new { id }));
+            races.AddRange(nodes.Select(vm => user.Record(new VmOutcome.Ready(Id(vm), ServiceScenario.NextAddress()))));
+        }
+
+        await Task.WhenAll(races);
+
+        foreach (var id in ids)
+        {
+            var service = await user.Service(id);
+            Assert.Equal("EPILOGUE", service.Str("state"));
+            Assert.All(service.LiveNodes(), n => Assert.Equal("TERMINATING", n.Str("state")));
+            await user.TerminateAll(id);
+            Assert.Equal("STOPPED", (await user.Service(id)).Str("state"));
+        }
+
+        Assert.Empty(await user.Vms());
+    }
+
+    [Fact]
+    public async Task parallel_starts_of_one_service_request_one_set_of_vms()
+    {
+        var user = await User();
+        var appId = await user.NewApplicationId();
+        var id = (await user.AddService(appId, "php")).Str("id");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => user.Client.Send(Ops.StartService, new { id, cloud = (string?)null })));
+
+        Assert.Single(responses, r => r.Errors is null);
+        Assert.All(responses.Where(r => r.Errors is not null), r => Assert.Equal("CONFLICT", r.Errors![0]!.AsObject().Code()));
+        Assert.Equal(2, await user.VmCount(id));
+        Assert.Equal(["172.16.0.1", "172.16.0.2"], (await user.Service(id)).LiveNodes().Select(n => n.Str("vpnAddress")).Order());
     }
 
     [Fact]

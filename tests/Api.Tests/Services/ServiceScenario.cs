@@ -34,7 +34,9 @@ public static class Ops
         "mutation($app: ID!, $type: String!, $name: String, $key: String) { addService(applicationId: $app, type: $type, name: $name, idempotencyKey: $key) { "
         + ServiceFields + " } }";
 
-    public const string Service = "query($id: ID!) { service(id: $id) { " + ServiceFields + " application { id name } } }";
+    public const string Service = "query($id: ID!) { service(id: $id) { " + ServiceFields + " } }";
+
+    public const string ServiceWithApplication = "query($id: ID!) { service(id: $id) { " + ServiceFields + " application { id name } } }";
 
     public const string RenameService =
         "mutation($id: ID!, $name: String!, $v: Int) { renameService(id: $id, name: $name, expectedVersion: $v) { " + ServiceFields + " } }";

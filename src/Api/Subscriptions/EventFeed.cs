@@ -1,0 +1,154 @@
+using System.Threading.Channels;
+using Conpaas.Api.Hosting;
+using Conpaas.Api.History;
+using Conpaas.Projections.Live;
+using Marten;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Conpaas.Api.Subscriptions;
+
+/// <summary>One subscriber's view of the feed: the events it wants, buffered up to a bound.</summary>
+public sealed class FeedSubscriber(Func<OwnedEvent, bool> filter, int capacity, long startPosition)
+{
+    private readonly Channel<OwnedEvent> _channel = Channel.CreateBounded<OwnedEvent>(
+        new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
+
+    /// <summary>Every event after this position reaches the subscriber; the ones up to it are in the store already.</summary>
+    public long StartPosition { get; } = startPosition;
+    public ChannelReader<OwnedEvent> Reader => _channel.Reader;
+
+    internal void Offer(OwnedEvent e)
+    {
+        // A subscriber that cannot keep up is ended instead of holding up the feed (and everyone else on it).
+        if (filter(e) && !_channel.Writer.TryWrite(e))
+            _channel.Writer.TryComplete(new SubscriberTooSlowException());
+    }
+}
+
+public sealed class SubscriberTooSlowException() : Exception("The subscriber fell too far behind the live feed and was ended");
+
+/// <summary>
+/// The live feed of one Director node: woken by the NOTIFY that every commit sends (so a change made on any node
+/// reaches the subscribers of every node), it reads new events from the log in sequence order and hands each to
+/// the subscribers that want it. A gap in the sequence is waited for until every transaction that could still
+/// fill it has ended, so no event is skipped while another transaction is still committing.
+/// </summary>
+public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> options, ILogger<EventFeed> log) : BackgroundService
+{
+    public const int DefaultCapacity = 10_000;
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1), GapPoll = TimeSpan.FromMilliseconds(20), GapLimit = TimeSpan.FromSeconds(10);
+
+    private readonly object _gate = new();
+    private readonly List<FeedSubscriber> _subscribers = [];
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _position;
+    private (long Sequence, string XMax, DateTimeOffset Since)? _gap;
+
+    /// <summary>Registers a subscriber; from then on it receives every matching event after <see cref="FeedSubscriber.StartPosition"/>.</summary>
+    public async Task<FeedSubscriber> Subscribe(Func<OwnedEvent, bool> filter, CancellationToken ct, int capacity = DefaultCapacity)
+    {
+        await _started.Task.WaitAsync(ct);
+        lock (_gate)
+        {
+            var subscriber = new FeedSubscriber(filter, capacity, _position);
+            _subscribers.Add(subscriber);
+            return subscriber;
+        }
+    }
+
+    public void Unsubscribe(FeedSubscriber subscriber)
+    {
+        lock (_gate) _subscribers.Remove(subscriber);
+    }
+
+    public int SubscriberCount
+    {
+        get { lock (_gate) return _subscribers.Count; }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await Run(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                log.LogWarning(ex, "The live feed lost its database connection; reconnecting");
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+
+    private async Task Run(CancellationToken ct)
+    {
+        await using var conn = store.Storage.Database.CreateConnection();
+        await conn.OpenAsync(ct);
+        if (!_started.Task.IsCompleted)
+        {
+            await using var max = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {Schema}.mt_events", conn);
+            _position = (long)(await max.ExecuteScalarAsync(ct))!;
+        }
+
+        await using (var listen = new NpgsqlCommand($"listen {NotifyOnCommit.ChannelFor(Schema)}", conn)) await listen.ExecuteNonQueryAsync(ct);
+        _started.TrySetResult();
+        while (!ct.IsCancellationRequested)
+        {
+            await Poll(conn, ct);
+            await conn.WaitAsync(_gap is null ? IdlePoll : GapPoll, ct);
+        }
+    }
+
+    private async Task Poll(NpgsqlConnection conn, CancellationToken ct)
+    {
+        while (true)
+        {
+            var rows = await EventRows.Read(conn,
+                $"select {EventRows.Columns} from {EventRows.From(Schema)} where e.seq_id > @after order by e.seq_id limit 1000",
+                ct, ("after", _position));
+            foreach (var row in rows)
+            {
+                if (row.Event.Sequence != _position + 1 && !await GapIsPermanent(conn, row.Event.Sequence, ct)) return;
+                _gap = null;
+                lock (_gate)
+                {
+                    _position = row.Event.Sequence;
+                    foreach (var subscriber in _subscribers) subscriber.Offer(row);
+                }
+            }
+
+            if (rows.Count < 1000) return;
+        }
+    }
+
+    /// <summary>
+    /// A missing sequence number is either still being committed or was burnt by a transaction that rolled back.
+    /// It is permanent once every transaction that was running when the gap was first seen has ended.
+    /// </summary>
+    private async Task<bool> GapIsPermanent(NpgsqlConnection conn, long next, CancellationToken ct)
+    {
+        if (_gap is not { } gap || gap.Sequence != next)
+        {
+            await using var snapshot = new NpgsqlCommand("select pg_snapshot_xmax(pg_current_snapshot())::text", conn);
+            _gap = (next, (string)(await snapshot.ExecuteScalarAsync(ct))!, DateTimeOffset.UtcNow);
+            return false;
+        }
+
+        await using var check = new NpgsqlCommand("select pg_snapshot_xmin(pg_current_snapshot()) >= @xmax::xid8", conn);
+        check.Parameters.AddWithValue("xmax", gap.XMax);
+        var finished = (bool)(await check.ExecuteScalarAsync(ct))!;
+        if (!finished && DateTimeOffset.UtcNow - gap.Since < GapLimit) return false;
+        if (!finished) log.LogWarning("Sequence gap before {Sequence} still open after {Limit}; moving on", next, GapLimit);
+
+        // Read once more: the transaction may have committed between the read and the check.
+        await using var again = new NpgsqlCommand($"select count(*) from {Schema}.mt_events where seq_id > @after and seq_id < @next", conn);
+        again.Parameters.AddWithValue("after", _position);
+        again.Parameters.AddWithValue("next", next);
+        return (long)(await again.ExecuteScalarAsync(ct))! == 0;
+    }
+
+    private string Schema => options.Value.Schema;
+}

@@ -1,0 +1,268 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Conpaas.Api.Tests.Infrastructure;
+using Microsoft.Extensions.Logging;
+using Xunit;
+
+namespace Conpaas.Api.Tests.CloudAgents;
+
+/// <summary>
+/// The test classes that start real agent processes run one after another: on a 2-core machine, two of them
+/// booting dozens of dotnet processes at once only measure the scheduler.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class RealProcesses
+{
+    public const string Name = "cloud agents with real processes";
+}
+
+/// <summary>Polling instead of sleeping: every wait names what it waits for and shows the last thing it saw.</summary>
+internal static class Wait
+{
+    public static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static readonly TimeSpan Short = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
+
+    public static async Task<T> Until<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, string what,
+        Func<T, string?>? failFast = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var last = await read();
+            if (done(last)) return last;
+            if (failFast?.Invoke(last) is { } broken) Assert.Fail($"{what}: gave up early, {broken}; last seen: {Describe(last)}");
+            if (DateTime.UtcNow > deadline) Assert.Fail($"{what}: not within {timeout.TotalSeconds:0} s; last seen: {Describe(last)}");
+            await Task.Delay(250, Ct);
+        }
+    }
+
+    public static Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what) =>
+        Until(condition, ok => ok, timeout, what);
+
+    public static Task Eventually(Func<bool> condition, TimeSpan timeout, string what) =>
+        Until(() => Task.FromResult(condition()), ok => ok, timeout, what);
+
+    private static string Describe(object? value) => value switch
+    {
+        null => "null",
+        JsonNode node => node.ToJsonString(),
+        string s => s,
+        IEnumerable items => "[" + string.Join(", ", items.Cast<object?>().Select(Describe)) + "]",
+        _ => value.ToString() ?? "",
+    };
+
+    public static void Log(string line) => TestContext.Current.TestOutputHelper?.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
+}
+
+/// <summary>Reading the JSON answers.</summary>
+internal static class CloudJson
+{
+    public static string Str(this JsonNode node, string key) => node[key]?.GetValue<string>()
+                                                                ?? throw new InvalidOperationException($"no '{key}' in {node.ToJsonString()}");
+
+    public static string? StrOrNull(this JsonNode node, string key) => node[key]?.GetValue<string>();
+
+    public static int Int(this JsonNode node, string key) => node[key]!.GetValue<int>();
+
+    public static List<JsonNode> Items(this JsonNode node, string key) => node[key]!.AsArray().Select(n => n!).ToList();
+
+    public static readonly string[] LiveStates = ["REQUESTED", "PROVISIONING", "BOOTING", "RUNNING", "TERMINATING"];
+
+    public static List<JsonNode> Nodes(this JsonNode service) => service.Items("nodes");
+
+    public static List<JsonNode> LiveNodes(this JsonNode service) => service.Nodes().Where(n => LiveStates.Contains(n.Str("state"))).ToList();
+
+    public static List<JsonNode> LiveAgents(this JsonNode service) => service.LiveNodes().Where(n => n.Str("role") == "AGENT").ToList();
+
+    public static JsonNode Vm(this JsonNode service, string vmId) => service.Nodes().Single(n => n.Str("id") == vmId);
+
+    public static int Number(this JsonNode vm) => int.Parse(vm.Str("name").Split('-')[^1], System.Globalization.CultureInfo.InvariantCulture);
+
+    public static int Desired(this JsonNode service, string role) =>
+        service.Items("nodeCounts").Single(c => c.Str("role") == role).Int("count");
+
+    public static string Code(this JsonObject error) => error["extensions"]!["code"]!.GetValue<string>();
+
+    public static string Message(this JsonObject error) => error["message"]!.GetValue<string>();
+}
+
+/// <summary>One user's GraphQL view of the Director, as a user's script would use it.</summary>
+internal sealed class CloudUser(GraphQLClient client)
+{
+    public const string VmFields = "id name role serviceRole state stateReason cloud providerId address vpnAddress";
+
+    public const string ServiceFields =
+        "id sid name type state stateReason cloud subnet version nodeCounts { role count } nodes { " + VmFields + " }";
+
+    public GraphQLClient Client => client;
+
+    public static async Task<CloudUser> New(DirectorApp app) => new(await app.NewUser());
+
+    /// <summary>Registers a user on a Director started as a process and signs in.</summary>
+    public static async Task<CloudUser> Register(GraphQLClient anonymous)
+    {
+        var name = "u" + Guid.NewGuid().ToString("N")[..10];
+        await anonymous.Ok("mutation($input: RegisterInput!) { register(input: $input) { id } }",
+            new { input = new { username = name, email = $"{name}@example.org", password = "password-" + name } });
+        return new CloudUser(await anonymous.SignIn(name, "password-" + name));
+    }
+
+    public async Task<string> CreateApplication() =>
+        (await client.Ok("mutation($name: String!) { createApplication(name: $name) { id } }",
+            new { name = "app-" + Guid.NewGuid().ToString("N")[..8] }))["createApplication"]!.Str("id");
+
+    public async Task<JsonNode> Application(string id) =>
+        (await client.Ok("query($id: ID!) { application(id: $id) { id name network } }", new { id }))["application"]!;
+
+    public async Task<string> AddService(string applicationId, string type = "helloworld") =>
+        (await client.Ok("mutation($app: ID!, $type: String!) { addService(applicationId: $app, type: $type) { id } }",
+            new { app = applicationId, type }))["addService"]!.Str("id");
+
+    public async Task<JsonNode> Service(string id) =>
+        (await client.Ok("query($id: ID!) { service(id: $id) { " + ServiceFields + " } }", new { id }))["service"]!;
+
+    public async Task<JsonNode> Start(string id, string? cloud = null) =>
+        (await client.Ok("mutation($id: ID!, $cloud: String) { startService(id: $id, cloud: $cloud) { " + ServiceFields + " } }",
+            new { id, cloud }))["startService"]!;
+
+    public async Task<JsonNode> Stop(string id) =>
+        (await client.Ok("mutation($id: ID!) { stopService(id: $id) { " + ServiceFields + " } }", new { id }))["stopService"]!;
+
+    public const string AddNodesMutation =
+        "mutation($id: ID!, $nodes: [NodeCountInput!]!) { addNodes(serviceId: $id, nodes: $nodes) { " + ServiceFields + " } }";
+
+    public const string RemoveNodesMutation =
+        "mutation($id: ID!, $nodes: [NodeCountInput!]!) { removeNodes(serviceId: $id, nodes: $nodes) { " + ServiceFields + " } }";
+
+    public async Task<JsonNode> AddNodes(string id, int count, string? cloud = null) =>
+        (await client.Ok(AddNodesMutation, new { id, nodes = new object[] { new { count, cloud } } }))["addNodes"]!;
+
+    public async Task<JsonNode> RemoveNodes(string id, int count) =>
+        (await client.Ok(RemoveNodesMutation, new { id, nodes = new object[] { new { count } } }))["removeNodes"]!;
+
+    public async Task<List<JsonNode>> Vms(string applicationId, bool includeTerminated) =>
+        (await client.Ok("query($app: ID, $t: Boolean) { vms(applicationId: $app, includeTerminated: $t) { " + VmFields + " service { id } } }",
+            new { app = applicationId, t = includeTerminated }))["vms"]!.AsArray().Select(n => n!).ToList();
+
+    /// <summary>Every event of one stream (service, VM, …), oldest first.</summary>
+    public async Task<List<JsonNode>> History(string entityId) =>
+        (await client.Ok("query($id: ID!) { history(entityId: $id, first: 1000) { events { version type actor data } } }",
+            new { id = entityId }))["history"]!.Items("events");
+
+    public async Task<JsonArray> Clouds() =>
+        (await client.Ok("{ clouds { name driver isDefault healthy problems } }"))["clouds"]!.AsArray();
+
+    /// <summary>Waits for the service to reach the state; a service in ERROR (when that is not what is awaited) fails at once.</summary>
+    public Task<JsonNode> WaitFor(string id, string state, TimeSpan? timeout = null) =>
+        Wait.Until(() => Service(id), s => s.Str("state") == state, timeout ?? Wait.Long, $"service {id} {state}",
+            s => state != "ERROR" && s.Str("state") == "ERROR" ? $"the service is in ERROR: {s.StrOrNull("stateReason")}" : null);
+}
+
+/// <summary>The agent processes of a local cloud, found as an operator finds them: by command line in /proc.</summary>
+internal static class AgentProcess
+{
+    public sealed record Info(int Pid, string VmName, string CommandLine);
+
+    public static IReadOnlyList<Info> Of(string cloudDirectory) =>
+        Directory.GetDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0)
+            .Select(pid => (Pid: pid, Cmd: CommandLine(pid)))
+            .Where(p => p.Cmd is { } cmd && cmd.Contains("Conpaas.Agent") && cmd.Contains(cloudDirectory))
+            .Select(p => new Info(p.Pid, VmName(p.Cmd!), p.Cmd!))
+            .ToList();
+
+    public static string? CommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public static string? Environment(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/environ").Replace('\0', '\n');
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static string VmName(string cmd)
+    {
+        var parts = cmd.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var i = Array.IndexOf(parts, "--vm-name");
+        return i >= 0 && i + 1 < parts.Length ? parts[i + 1] : "";
+    }
+
+    public static void KillAll(string cloudDirectory)
+    {
+        foreach (var agent in Of(cloudDirectory))
+        {
+            try
+            {
+                using var process = System.Diagnostics.Process.GetProcessById(agent.Pid);
+                process.Kill();
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // already gone
+            }
+        }
+    }
+}
+
+/// <summary>What an agent answers over HTTP.</summary>
+internal static class AgentHttp
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    public static async Task<string?> Get(string address, string path = "/")
+    {
+        try
+        {
+            return await Http.GetStringAsync($"http://{address}{path}", Wait.Ct);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Keeps what the host logs, to show which failures a flaky cloud really produced.</summary>
+public sealed class CapturedLogs : ILoggerProvider
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyList<string> Lines => _lines.ToList();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (category.StartsWith("Conpaas", StringComparison.Ordinal)) lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}");
+        }
+    }
+}
