@@ -25,8 +25,9 @@ public sealed class DateTimeScalar : ScalarGraphType
     public override object? ParseValue(object? value) => value switch
     {
         null => null,
-        DateTimeOffset d => d,
-        string s when DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) => d,
+        // Every instant is handled in UTC from here on (PostgreSQL timestamptz parameters must be UTC).
+        DateTimeOffset d => d.ToUniversalTime(),
+        string s when DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d) => d.ToUniversalTime(),
         _ => ThrowValueConversionError(value),
     };
 

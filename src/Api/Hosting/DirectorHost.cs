@@ -67,9 +67,16 @@ public static class DirectorHost
                 // Introspection grows with the schema; tools like GraphiQL must always be able to load it.
                 var standard = o.DefaultComplexityImpactDelegate;
                 o.DefaultComplexityImpactDelegate = ctx =>
-                    ctx.FieldDefinition.Name.StartsWith("__", StringComparison.Ordinal) || ctx.ParentType.Name.StartsWith("__", StringComparison.Ordinal)
-                        ? new global::GraphQL.Validation.Complexity.FieldComplexityResult(0, 1)
-                        : standard(ctx);
+                {
+                    if (ctx.FieldDefinition.Name.StartsWith("__", StringComparison.Ordinal) || ctx.ParentType.Name.StartsWith("__", StringComparison.Ordinal))
+                        return new global::GraphQL.Validation.Complexity.FieldComplexityResult(0, 1);
+                    // A page never holds more than the resolvers serve; an out-of-range 'first' is theirs to refuse, naming the field.
+                    var impact = standard(ctx);
+                    return ctx.FieldDefinition.Arguments?.Find("first") is null
+                        ? impact
+                        : new global::GraphQL.Validation.Complexity.FieldComplexityResult(impact.FieldImpact,
+                            Math.Min(impact.ChildImpactMultiplier, History.HistoryQueries.MaxPageSize));
+                };
             }));
         builder.Services.AddSingleton<GraphQLHttpEndpoint>();
         return builder;

@@ -186,14 +186,19 @@ public sealed class ApplicationTests(DirectorApp app) : IClassFixture<DirectorAp
     public async Task parallel_retries_with_one_idempotency_key_create_one_application()
     {
         var user = await User();
-        var key = "key-" + Guid.NewGuid();
-        var name = Name();
-        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => user.Client.Send(Ops.CreateApplication, new { name, key })));
+        for (var round = 0; round < 4; round++)
+        {
+            var key = "key-" + Guid.NewGuid();
+            var name = Name();
+            var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => user.Client.Send(Ops.CreateApplication, new { name, key })));
 
-        Assert.All(responses, r => Assert.True(r.Errors is null, r.Body.ToJsonString()));
-        Assert.Single(responses.Select(r => r.Data!["createApplication"]!.Str("id")).Distinct());
-        Assert.Equal(1, await StoredApplications(user.Client));
-        Assert.Equal(1, await user.StreamVersion(responses[0].Data!["createApplication"]!.Str("id")));
+            // Every retry is answered with the first result, never with "name already taken" by its own first attempt.
+            Assert.All(responses, r => Assert.True(r.Errors is null, r.Body.ToJsonString()));
+            Assert.Single(responses.Select(r => r.Data!["createApplication"]!.Str("id")).Distinct());
+            Assert.Equal(1, await user.StreamVersion(responses[0].Data!["createApplication"]!.Str("id")));
+        }
+
+        Assert.Equal(4, await StoredApplications(user.Client));
     }
 
     [Fact]
@@ -394,7 +399,13 @@ public sealed class ApplicationTests(DirectorApp app) : IClassFixture<DirectorAp
         var deletion = user.Client.Send(Ops.DeleteApplication, new { id = appId });
         var responses = await Task.WhenAll(additions.Append(deletion));
 
-        Assert.True(responses[^1].Errors is null, responses[^1].Body.ToJsonString());
+        // A deletion that lost every race may be told to try again, as any client would.
+        if (responses[^1].Errors is { } errors)
+        {
+            Assert.Equal("CONFLICT", errors[0]!.AsObject().Code());
+            await user.Client.Ok(Ops.DeleteApplication, new { id = appId });
+        }
+
         Assert.All(responses.SkipLast(1).Where(r => r.Errors is not null),
             r => Assert.Contains(r.Errors![0]!.AsObject().Code(), new[] { "NOT_FOUND", "CONFLICT" }));
         await using var session = app.Services.GetRequiredService<IDocumentStore>().QuerySession();

@@ -21,9 +21,15 @@ public class DirectorApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Extra settings a fixture needs (e.g. self-registration switched off).</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
+    /// <summary>The database this host uses: a new one, unless a fixture shares another node's.</summary>
+    protected virtual Task<string> Database() => TestDatabase.CreateDatabase(GetType().Name);
+
+    /// <summary>Whether this fixture made (and so drops) its database.</summary>
+    protected virtual bool OwnsDatabase => true;
+
     public async ValueTask InitializeAsync()
     {
-        ConnectionString = await TestDatabase.CreateDatabase(GetType().Name);
+        ConnectionString = await Database();
         UseKestrel(0);
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
@@ -59,7 +65,7 @@ public class DirectorApp : WebApplicationFactory<Program>, IAsyncLifetime
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        await TestDatabase.DropDatabase(ConnectionString);
+        if (OwnsDatabase) await TestDatabase.DropDatabase(ConnectionString);
         GC.SuppressFinalize(this);
     }
 }
