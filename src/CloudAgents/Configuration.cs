@@ -49,6 +49,10 @@ public static class Configuration
         opts.OnException<CloudDriverException>(e => e.Transient)
             .ScheduleRetry(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(16))
             .Then.MoveToErrorQueue();
+        // Lost optimistic races between writers of one stream: try again shortly.
+        opts.OnException<JasperFx.ConcurrencyException>()
+            .RetryWithCooldown(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(500))
+            .Then.ScheduleRetry(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
         // Readiness checks are scheduled messages: poll for due ones at least as often as a check is due.
         var poll = agents.ReadinessPollInterval < TimeSpan.FromSeconds(1) ? agents.ReadinessPollInterval : TimeSpan.FromSeconds(1);
         opts.Durability.ScheduledJobPollingTime = poll;

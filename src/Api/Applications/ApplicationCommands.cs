@@ -18,30 +18,39 @@ public sealed class ApplicationCommands(IDocumentStore store, IntentOutbox outbo
         var owner = caller.RequireUser();
         Ids.CheckKey(idempotencyKey);
         var id = idempotencyKey is null ? Guid.CreateVersion7() : Ids.FromKey(owner.Id, "application", idempotencyKey);
-        await using var session = Session();
-        if (idempotencyKey is not null && await session.LoadAsync<Application>(id, ct) is { } first) return first;
+        if (await FirstResult(id, idempotencyKey, ct) is { } first) return first;
 
         var created = ApplicationDecisions.Create(id, owner.Id, name, contexts.Vpn, clock.GetUtcNow()).EventsOrThrow();
-        if (await session.Query<Application>().AnyAsync(a => a.OwnerId == owner.Id && a.Name == name!.Trim() && !a.Deleted, ct))
-            throw ApplicationDecisions.NameTaken(name!).ToException();
-
-        session.Events.StartStream<Application>(id, created.ToArray());
+        await using var session = Session();
         try
         {
+            if (await session.Query<Application>().AnyAsync(a => a.OwnerId == owner.Id && a.Name == name!.Trim() && !a.Deleted, ct))
+                throw ApplicationDecisions.NameTaken(name!).ToException();
+            session.Events.StartStream<Application>(id, created.ToArray());
             await outbox.Save(session, ct);
         }
-        catch (Exception ex) when (idempotencyKey is not null
-                                   && ex is Marten.Exceptions.ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException)
+        catch (Exception ex) when (ex is DomainException or Marten.Exceptions.ExistingStreamIdCollisionException
+                                       or JasperFx.Events.ExistingStreamIdCollisionException || Errors.IsUniqueViolation(ex))
         {
-            // The same key raced with itself: the first one's result is the answer.
-        }
-        catch (Exception ex) when (Errors.IsUniqueViolation(ex))
-        {
+            // A retry racing the first call with the same key gets the first call's result.
+            if (await FirstResult(id, idempotencyKey, ct) is { } winner) return winner;
+            if (ex is DomainException) throw;
             throw ApplicationDecisions.NameTaken(name!).ToException();
         }
 
         await using var read = store.QuerySession();
         return (await read.LoadAsync<Application>(id, ct))!;
+    }
+
+    /// <summary>What an earlier call with this idempotency key created, if there was one.</summary>
+    private async Task<Application?> FirstResult(Guid id, string? idempotencyKey, CancellationToken ct)
+    {
+        if (idempotencyKey is null) return null;
+        await using var read = store.QuerySession();
+        var first = await read.LoadAsync<Application>(id, ct);
+        return first is { Deleted: true }
+            ? throw DomainError.Conflict($"The idempotency key '{idempotencyKey}' created an application that has since been deleted", "idempotencyKey").ToException()
+            : first;
     }
 
     public async Task<Application> Rename(string id, string? name, int? expectedVersion, CancellationToken ct)

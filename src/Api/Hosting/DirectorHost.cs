@@ -79,11 +79,13 @@ public static class DirectorHost
                 };
             }));
         builder.Services.AddSingleton<GraphQLHttpEndpoint>();
+        builder.Services.AddSubscriptionTransports();
         return builder;
     }
 
     public static WebApplication MapDirectorGraphQL(this WebApplication app)
     {
+        app.UseWebSockets();
         app.Map("/graphql", (HttpContext http) => http.RequestServices.GetRequiredService<GraphQLHttpEndpoint>().Handle(http));
         app.MapGet("/graphql/schema.graphql", (ISchema schema) =>
             Results.Text(schema.Print(), "text/plain; charset=utf-8"));

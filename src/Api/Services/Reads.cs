@@ -13,22 +13,28 @@ namespace Conpaas.Api.Services;
 /// </summary>
 public sealed class Reads(IQuerySession session, Caller caller)
 {
-    public async Task<Application> Application(Guid id, DateTimeOffset? asOf, CancellationToken ct)
+    /// <param name="orGone">For a nested field (a VM's service, a service's application): the parent may already be
+    /// deleted or removed while its children are still being cleaned up, and is still shown.</param>
+    public async Task<Application> Application(Guid id, DateTimeOffset? asOf, CancellationToken ct, bool orGone = false)
     {
         caller.RequireUser();
         var app = asOf is { } t
             ? await session.Events.AggregateStreamAsync<Application>(id, timestamp: t, token: ct)
             : await session.LoadAsync<Application>(id, ct);
-        return app is { Deleted: false } && caller.MaySee(app.OwnerId) ? app : throw ApplicationDecisions.NotFound(id).ToException();
+        return app is not null && (orGone || !app.Deleted) && caller.MaySee(app.OwnerId)
+            ? app
+            : throw ApplicationDecisions.NotFound(id).ToException();
     }
 
-    public async Task<Service> Service(Guid id, DateTimeOffset? asOf, CancellationToken ct)
+    public async Task<Service> Service(Guid id, DateTimeOffset? asOf, CancellationToken ct, bool orGone = false)
     {
         caller.RequireUser();
         var service = asOf is { } t
             ? await session.Events.AggregateStreamAsync<Service>(id, timestamp: t, token: ct)
             : await session.LoadAsync<Service>(id, ct);
-        return service is { Removed: false } && caller.MaySee(service.OwnerId) ? service : throw ServiceRules.NotFound(id).ToException();
+        return service is not null && (orGone || !service.Removed) && caller.MaySee(service.OwnerId)
+            ? service
+            : throw ServiceRules.NotFound(id).ToException();
     }
 
     public async Task<IReadOnlyList<Application>> MyApplications(CancellationToken ct)

@@ -65,14 +65,16 @@ public sealed class ServiceCommands(
         await Write(id, null, (s, _) => RemoveService.Decide(s), ct);
 
     public Task<Service> AddNodes(string id, IReadOnlyList<NodeCount> nodes, int? expectedVersion, CancellationToken ct) =>
-        Write(id, expectedVersion, (s, ctx) => Domain.Services.AddNodes.Decide(s, nodes, expectedVersion, ctx), ct);
+        Write(id, expectedVersion, (s, ctx) => Domain.Services.AddNodes.Decide(s, nodes, expectedVersion, ctx), ct, "serviceId");
 
     public Task<Service> RemoveNodes(string id, IReadOnlyList<NodeCount> nodes, int? expectedVersion, CancellationToken ct) =>
-        Write(id, expectedVersion, (s, _) => Domain.Services.RemoveNodes.Decide(s, nodes, expectedVersion), ct);
+        Write(id, expectedVersion, (s, _) => Domain.Services.RemoveNodes.Decide(s, nodes, expectedVersion), ct, "serviceId");
 
-    private async Task<Service> Write(string id, int? expectedVersion, Func<Service, ServiceContext, Decision> decide, CancellationToken ct)
+    private async Task<Service> Write(string id, int? expectedVersion, Func<Service, ServiceContext, Decision> decide, CancellationToken ct,
+        string argument = "id")
     {
-        var serviceId = Ids.Parse(id, "id");
+        caller.RequireUser();
+        var serviceId = Ids.Parse(id, argument);
         return await DecisionCommit.Retrying(async () =>
         {
             await using var session = Session();

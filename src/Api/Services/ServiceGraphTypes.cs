@@ -97,7 +97,7 @@ public sealed class ServiceGraphType : ObjectGraphType<Service>
         Field<NonNullGraphType<ServiceStateType>>("state").Resolve(c => c.Source.State);
         Field<StringGraphType>("stateReason").Resolve(c => c.Source.StateReason);
         Field<NonNullGraphType<ApplicationGraphType>>("application")
-            .ResolveAsync(async c => await c.Get<Reads>().Application(c.Source.ApplicationId, TimeTravel.AsOf(c), c.CancellationToken));
+            .ResolveAsync(async c => await c.Get<Reads>().Application(c.Source.ApplicationId, TimeTravel.AsOf(c), c.CancellationToken, orGone: true));
         Field<StringGraphType>("cloud").Resolve(c => c.Source.Cloud);
         Field<StringGraphType>("subnet").Resolve(c => c.Source.Subnet);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<RoleCountType>>>>("nodeCounts").Description("Desired number of agent nodes per role.")
@@ -120,7 +120,7 @@ public sealed class VmGraphType : ObjectGraphType<Vm>
         Field<NonNullGraphType<VmRoleType>>("role").Resolve(c => c.Source.Role);
         Field<StringGraphType>("serviceRole").Resolve(c => c.Source.ServiceRole);
         Field<NonNullGraphType<ServiceGraphType>>("service")
-            .ResolveAsync(async c => await c.Get<Reads>().Service(c.Source.ServiceId, TimeTravel.AsOf(c), c.CancellationToken));
+            .ResolveAsync(async c => await c.Get<Reads>().Service(c.Source.ServiceId, TimeTravel.AsOf(c), c.CancellationToken, orGone: true));
         Field<NonNullGraphType<StringGraphType>>("cloud").Resolve(c => c.Source.Cloud);
         Field<StringGraphType>("providerId").Resolve(c => c.Source.ProviderId);
         Field<NonNullGraphType<VmStateType>>("state").Resolve(c => c.Source.State);

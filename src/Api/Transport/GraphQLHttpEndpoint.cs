@@ -27,6 +27,12 @@ public sealed class GraphQLHttpEndpoint(
 
     public async Task Handle(HttpContext http)
     {
+        if (http.WebSockets.IsWebSocketRequest)
+        {
+            await http.RequestServices.GetRequiredService<WebSocketTransport>().Handle(http);
+            return;
+        }
+
         var caller = http.RequestServices.GetRequiredService<Caller>();
         caller.CorrelationId = CorrelationId(http);
         http.Response.Headers["X-Correlation-Id"] = caller.CorrelationId;
@@ -40,7 +46,9 @@ public sealed class GraphQLHttpEndpoint(
             return;
         }
 
-        var mediaType = Negotiate(http.Request.Headers.Accept);
+        // graphql-sse: a stream of events; its request errors are still answered as JSON.
+        var eventStream = SseTransport.Accepts(http.Request.Headers.Accept);
+        var mediaType = eventStream ? Json : Negotiate(http.Request.Headers.Accept);
         if (mediaType is null)
         {
             await WriteRequestError(http, StatusCodes.Status406NotAcceptable, Json,
@@ -57,6 +65,11 @@ public sealed class GraphQLHttpEndpoint(
 
         await http.RequestServices.GetRequiredService<Authenticator>()
             .Authenticate(http.Request.Headers.Authorization, caller, http.RequestAborted);
+        if (eventStream)
+        {
+            await http.RequestServices.GetRequiredService<SseTransport>().Handle(http, request, isGet, caller);
+            return;
+        }
 
         ExecutionResult result;
         try

@@ -12,8 +12,9 @@ public static class AddService
         if (app.Deleted) return ApplicationDecisions.NotFound(app.Id);
         var serviceType = ServiceTypes.Find(type);
         if (serviceType is null) return ServiceTypes.Unknown(type);
-        name = Text.Clean(name) ?? $"New {serviceType.Name} service";
-        if (Text.CheckName("name", name) is { } badName) return badName;
+        // No name: ConPaaS's default; a given name is checked like every other name.
+        if (name is not null && Text.CheckName("name", name) is { } badName) return badName;
+        name = name?.Trim() ?? $"New {serviceType.Name} service";
 
         var subnet = vpn.AllocateServiceSubnet(app.Services.Where(s => s.Subnet is not null).Select(s => s.Subnet!).ToList());
         if (subnet.Error is { } exhausted) return exhausted;

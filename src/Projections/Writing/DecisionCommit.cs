@@ -39,7 +39,7 @@ public static class DecisionCommit
     /// Runs a load-decide-save attempt again when another writer won the race for the same stream version;
     /// each attempt must use a new session.
     /// </summary>
-    public static async Task<T> Retrying<T>(Func<Task<T>> attempt, int attempts = 8)
+    public static async Task<T> Retrying<T>(Func<Task<T>> attempt, int attempts = 10)
     {
         for (var i = 1; ; i++)
         {
@@ -49,7 +49,8 @@ public static class DecisionCommit
             }
             catch (ConcurrencyException) when (i < attempts)
             {
-                await Task.Delay(Random.Shared.Next(2, 10 * i));
+                // Exponential backoff with full jitter: racing writers spread out instead of colliding again.
+                await Task.Delay(Random.Shared.Next(1, 5 << Math.Min(i, 7)));
             }
         }
     }
