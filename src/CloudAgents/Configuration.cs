@@ -32,6 +32,12 @@ public static class Configuration
         services.AddSingleton<VmOutcomeRecorder>();
         services.ConfigureMarten(opts => opts.Schema.For<DirectorSecret>());
         if (Agents(configuration).Enabled) services.AddHostedService<Reconciler>();
+
+        services.AddOptions<Credits.CreditOptions>().BindConfiguration(Credits.CreditOptions.Section)
+            .Validate(o => o.ChargePeriod > TimeSpan.Zero, "Credits:ChargePeriod must be positive").ValidateOnStart();
+        services.AddSingleton<Credits.Charger>();
+        if ((configuration.GetSection(Credits.CreditOptions.Section).Get<Credits.CreditOptions>() ?? new()).Enabled)
+            services.AddHostedService<Credits.CreditLoop>();
         return services;
     }
 

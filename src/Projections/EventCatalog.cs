@@ -11,13 +11,14 @@ public static class EventCatalog
     public static readonly Type[] All =
     [
         typeof(UserRegistered), typeof(PasswordChanged), typeof(SessionStarted), typeof(SessionEnded),
+        typeof(CreditGranted), typeof(CreditCharged), typeof(CreditExhausted),
         typeof(ApplicationCreated), typeof(ApplicationRenamed), typeof(ServiceSubnetAllocated), typeof(ServiceSubnetReleased),
         typeof(ApplicationDeleted),
         typeof(ServiceAdded), typeof(ServiceRenamed), typeof(ServiceStartRequested), typeof(NodesRequested), typeof(NodeReady),
         typeof(NodesRemovalRequested), typeof(NodeReleased), typeof(NodeLost), typeof(NodeFailed), typeof(ServiceRunning), typeof(ServiceStopRequested),
         typeof(ServiceStopped), typeof(ServiceFailed), typeof(ServiceRemovalRequested), typeof(ServiceRemoved),
         typeof(VmRequested), typeof(VmProvisioning), typeof(VmCreated), typeof(VmReady), typeof(VmTerminationRequested),
-        typeof(VmTerminated), typeof(VmFailed), typeof(VmLost),
+        typeof(VmTerminated), typeof(VmFailed), typeof(VmLost), typeof(VmCharged),
     ];
 
     private static readonly Dictionary<string, string> ByStoredName = All.ToDictionary(t => StoredName(t.Name), t => t.Name);

@@ -1,3 +1,4 @@
+using Conpaas.Api.Credits;
 using Conpaas.Api.History;
 using Conpaas.Api.Identity;
 using Conpaas.Api.Services;
@@ -15,6 +16,7 @@ public sealed class DirectorQuery : ObjectGraphType
         this.AddIdentityQueries();
         this.AddServiceQueries();
         this.AddHistoryQueries();
+        this.AddCreditQueries();
     }
 }
 
@@ -25,6 +27,7 @@ public sealed class DirectorMutation : ObjectGraphType
         Name = "Mutation";
         this.AddIdentityMutations();
         this.AddServiceMutations();
+        this.AddCreditMutations();
     }
 }
 

@@ -41,6 +41,7 @@ public static class DirectorHost
         builder.Services.AddScoped<ServiceCommands>();
         builder.Services.AddScoped<Reads>();
         builder.Services.AddScoped<HistoryQueries>();
+        builder.Services.AddScoped<Credits.CreditCommands>();
         builder.Services.AddSingleton<Subscriptions.EventFeed>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Subscriptions.EventFeed>());
         return builder;

@@ -24,10 +24,9 @@ public sealed class UserType : ObjectGraphType<User>
         Field<NonNullGraphType<RoleType>>("role").Resolve(c => c.Source.Role);
         Field<NonNullGraphType<IntGraphType>>("credit").Resolve(c => c.Source.Credit);
         Field<NonNullGraphType<DateTimeScalar>>("createdAt").Resolve(c => c.Source.CreatedAt);
-        // Nothing runs until the cloud agents exist, so nothing is consumed yet.
         Field<DateTimeScalar>("creditRunsOutAt")
             .Description("When the current credit runs out at the current rate of running VMs; null when nothing runs.")
-            .Resolve(_ => null);
+            .ResolveAsync(async c => await c.Get<Credits.CreditCommands>().RunsOutAt(c.Source, c.CancellationToken));
     }
 }
 

@@ -45,10 +45,10 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
             var decision = outcome switch
             {
                 VmOutcome.Provisioning => VmOutcomes.Provisioning(vm),
-                VmOutcome.Created c => VmOutcomes.Created(vm, c.ProviderId, c.Address),
+                VmOutcome.Created c => VmOutcomes.Created(vm, c.ProviderId, c.Address, ctx.Now),
                 VmOutcome.Ready r => VmOutcomes.Ready(service, vm, r.Address),
                 VmOutcome.Failed f => VmOutcomes.Failed(service, vm, f.Reason, ctx),
-                VmOutcome.Terminated => VmOutcomes.Terminated(service, vm),
+                VmOutcome.Terminated => VmOutcomes.Terminated(service, vm, ctx.Now),
                 VmOutcome.Lost l => VmOutcomes.Lost(service, vm, l.Reason, ctx),
                 _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
             };

@@ -12,8 +12,8 @@ public static class VmOutcomes
     public static Decision Provisioning(Vm vm) =>
         vm.State == VmState.REQUESTED ? OnVm(vm, new VmProvisioning()) : Decision.Accept();
 
-    public static Decision Created(Vm vm, string providerId, string? address) =>
-        vm.State is VmState.REQUESTED or VmState.PROVISIONING ? OnVm(vm, new VmCreated(providerId, address)) : Decision.Accept();
+    public static Decision Created(Vm vm, string providerId, string? address, DateTimeOffset? now = null) =>
+        vm.State is VmState.REQUESTED or VmState.PROVISIONING ? OnVm(vm, new VmCreated(providerId, address, now)) : Decision.Accept();
 
     /// <summary>A VM that becomes ready after its service let it go is never recorded as running.</summary>
     public static Decision Ready(Service service, Vm vm, string address)
@@ -47,10 +47,10 @@ public static class VmOutcomes
         return failed.Then(Decision.Accept(new NodeFailed(vm.Id, reason))).Then(Replace(service, node, ctx, releasing: false));
     }
 
-    public static Decision Terminated(Service service, Vm vm)
+    public static Decision Terminated(Service service, Vm vm, DateTimeOffset? now = null)
     {
         if (vm.Released) return Decision.Accept();
-        var released = OnVm(vm, new VmTerminated());
+        var released = OnVm(vm, new VmTerminated(now));
         return service.Node(vm.Id) is null ? released : released.Then(AfterRelease(service, vm.Id, new NodeReleased(vm.Id)));
     }
 
@@ -58,7 +58,7 @@ public static class VmOutcomes
     public static Decision Lost(Service service, Vm vm, string reason, ServiceContext ctx)
     {
         if (!vm.IsLive) return Decision.Accept();
-        var lost = OnVm(vm, new VmLost(reason));
+        var lost = OnVm(vm, new VmLost(reason, ctx.Now));
         var node = service.Node(vm.Id);
         if (node is null) return lost;
         if (node.Status == NodeStatus.Terminating) return lost.Then(AfterRelease(service, vm.Id, new NodeLost(vm.Id, reason)));

@@ -36,4 +36,8 @@ public sealed class User
     };
 
     public void Apply(PasswordChanged e) => PasswordHash = e.PasswordHash;
+
+    public void Apply(CreditGranted e) => Credit = e.Balance;
+
+    public void Apply(CreditCharged e) => Credit = e.Balance;
 }

@@ -21,3 +21,13 @@ public sealed record PasswordChanged(string PasswordHash, Guid? KeptSessionId);
 public sealed record SessionStarted(Guid SessionId, string TokenHash, DateTimeOffset ExpiresAt);
 
 public sealed record SessionEnded(Guid SessionId, string Reason);
+
+/// <summary>An administrator gave (or, negative, took) credit; <see cref="Applied"/> is what the balance really moved.</summary>
+public sealed record CreditGranted(int Amount, int Applied, string Reason, string Actor, int Balance);
+
+/// <summary>One VM-hour, keyed by (VM, hour) so that no retry, replay or second node ever charges it twice.
+/// <see cref="Amount"/> is 0 when the balance could not cover it (it never goes below 0).</summary>
+public sealed record CreditCharged(Guid VmId, int Hour, int Amount, string VmName, int Balance);
+
+/// <summary>The balance reached 0 while VMs run: every running service of the user is stopped.</summary>
+public sealed record CreditExhausted(string Reason);

@@ -22,6 +22,10 @@ public sealed class Vm
     /// <summary>A failed VM is still terminated at its cloud; this says that has happened.</summary>
     public bool Released { get; set; }
     public int ChargedHours { get; set; }
+    /// <summary>When the cloud made the VM: its first credit, and every full hour after it, are charged from here.</summary>
+    public DateTimeOffset? CreatedAtCloud { get; set; }
+    /// <summary>When the cloud stopped having it (terminated or lost): no hour after this is charged.</summary>
+    public DateTimeOffset? EndedAt { get; set; }
     /// <summary>When the record last changed (the store's last-modified time): how the reconciler spots stalled intents.</summary>
     public DateTimeOffset UpdatedAt { get; set; }
 
@@ -50,6 +54,7 @@ public sealed class Vm
     {
         State = VmState.BOOTING;
         ProviderId = e.ProviderId;
+        CreatedAtCloud = e.At;
         Address = e.Address ?? Address;
     }
 
@@ -67,9 +72,10 @@ public sealed class Vm
         StateReason = e.Reason;
     }
 
-    public void Apply(VmTerminated _)
+    public void Apply(VmTerminated e)
     {
         Released = true;
+        EndedAt = e.At;
         if (State != VmState.FAILED) State = VmState.TERMINATED;
     }
 
@@ -84,5 +90,8 @@ public sealed class Vm
         State = VmState.LOST;
         StateReason = e.Reason;
         Released = true;
+        EndedAt = e.At;
     }
+
+    public void Apply(VmCharged e) => ChargedHours = Math.Max(ChargedHours, e.Hour + 1);
 }

@@ -22,15 +22,18 @@ public sealed record VmRequested(
 public sealed record VmProvisioning;
 
 /// <summary>The cloud has the VM; it is booting.</summary>
-public sealed record VmCreated(string ProviderId, string? Address);
+public sealed record VmCreated(string ProviderId, string? Address, DateTimeOffset? At = null);
 
 public sealed record VmReady(string Address);
 
 public sealed record VmTerminationRequested(string Reason);
 
-public sealed record VmTerminated;
+public sealed record VmTerminated(DateTimeOffset? At = null);
 
 public sealed record VmFailed(string Reason);
 
 /// <summary>The cloud no longer has the VM (crashed, killed, deleted behind our back).</summary>
-public sealed record VmLost(string Reason);
+public sealed record VmLost(string Reason, DateTimeOffset? At = null);
+
+/// <summary>The VM's owner was charged for its hour <see cref="Hour"/> (0 at creation, then every full hour).</summary>
+public sealed record VmCharged(int Hour);

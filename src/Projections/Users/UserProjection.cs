@@ -11,4 +11,6 @@ public sealed partial class UserProjection : SingleStreamProjection<User, Guid>
 {
     public static User Create(UserRegistered e) => User.Create(e);
     public static void Apply(PasswordChanged e, User user) => user.Apply(e);
+    public static void Apply(CreditGranted e, User user) => user.Apply(e);
+    public static void Apply(CreditCharged e, User user) => user.Apply(e);
 }

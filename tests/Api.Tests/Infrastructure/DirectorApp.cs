@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
@@ -16,6 +17,9 @@ public class DirectorApp : WebApplicationFactory<Program>, IAsyncLifetime
     public const string AdminPassword = "admin-test-password";
 
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>The host's clock: real time unless a test moves it forward.</summary>
+    public TestClock Clock { get; } = new();
     public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>Extra settings a fixture needs (e.g. self-registration switched off).</summary>
@@ -44,6 +48,9 @@ public class DirectorApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("urls", "http://127.0.0.1:0");
         // By default tests play the cloud themselves (VmOutcomeRecorder); LocalCloudApp lets the agents work.
         builder.UseSetting("Agents:Enabled", "false");
+        // Charging rounds run when a test asks (Charger.RunOnce), on the test's clock.
+        builder.UseSetting("Credits:Enabled", "false");
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 

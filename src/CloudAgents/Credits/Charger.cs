@@ -1,0 +1,115 @@
+using Conpaas.CloudAgents.Provisioning;
+using Conpaas.Domain.Credits;
+using Conpaas.Domain.Services;
+using Conpaas.Domain.Users;
+using Conpaas.Domain.Vms;
+using Conpaas.Projections.Writing;
+using Marten;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Conpaas.CloudAgents.Credits;
+
+/// <summary>Settings under "Credits".</summary>
+public sealed class CreditOptions
+{
+    public const string Section = "Credits";
+
+    /// <summary>How often VM-hours are charged and exhausted users' services stopped.</summary>
+    public TimeSpan ChargePeriod { get; set; } = TimeSpan.FromMinutes(1);
+    public bool Enabled { get; set; } = true;
+}
+
+/// <summary>
+/// Charges VM-hours to their owners and stops the services of owners whose credit is gone. Every charge goes
+/// through the owner's stream with its version checked, together with the VM's charged-hours mark, so that
+/// retries, replays and several nodes charging at once never charge one (VM, hour) twice.
+/// </summary>
+public sealed class Charger(IDocumentStore store, IntentOutbox outbox, TimeProvider clock, ILogger<Charger> log)
+{
+    public const string Actor = "system";
+
+    public async Task<ChargeRound> RunOnce(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        List<Vm> billable;
+        await using (var query = store.QuerySession())
+            billable = (await query.Query<Vm>().Where(v => v.CreatedAtCloud != null && (!v.Released || v.ChargedHours == 0)).ToListAsync(ct))
+                .Where(v => Charging.DueHours(v, now) > v.ChargedHours).ToList();
+
+        var charged = 0;
+        foreach (var vm in billable) charged += await Charge(vm.Id, vm.OwnerId, now, ct);
+        var stopped = await StopExhausted(ct);
+        return new ChargeRound(charged, stopped);
+    }
+
+    private async Task<int> Charge(Guid vmId, Guid ownerId, DateTimeOffset now, CancellationToken ct) =>
+        await DecisionCommit.Retrying(async () =>
+        {
+            await using var session = store.LightweightSession();
+            session.LastModifiedBy = Actor;
+            var user = await session.Events.FetchForWriting<User>(ownerId, ct);
+            var vm = await session.LoadAsync<Vm>(vmId, ct);
+            if (user.Aggregate is null || vm is null) return 0;
+            var decision = Charging.Charge(user.Aggregate, vm, now);
+            if (decision.Events.Count == 0) return 0;
+            session.Append(user, decision);
+            await session.SaveChangesAsync(ct);
+            return decision.Others.Count;
+        });
+
+    /// <summary>ConPaaS: credit exhausted stops the user's services; the reason is recorded on each.</summary>
+    private async Task<int> StopExhausted(CancellationToken ct)
+    {
+        List<Guid> serviceIds;
+        await using (var query = store.QuerySession())
+        {
+            var broke = (await query.Query<User>().Where(u => u.Credit <= 0).Select(u => u.Id).ToListAsync(ct)).ToArray();
+            if (broke.Length == 0) return 0;
+            serviceIds = (await query.Query<Service>()
+                .Where(s => s.OwnerId.IsOneOf(broke) && !s.Removed
+                            && (s.State == ServiceState.PROLOGUE || s.State == ServiceState.RUNNING || s.State == ServiceState.ADAPTING))
+                .Select(s => s.Id).ToListAsync(ct)).ToList();
+        }
+
+        foreach (var id in serviceIds)
+        {
+            await DecisionCommit.Retrying(async () =>
+            {
+                await using var session = store.LightweightSession();
+                session.LastModifiedBy = Actor;
+                var stream = await session.Events.FetchForWriting<Service>(id, ct);
+                if (stream.Aggregate is not { State: ServiceState.PROLOGUE or ServiceState.RUNNING or ServiceState.ADAPTING } service) return false;
+                session.Append(stream, StopService.Decide(service, Charging.ExhaustedReason));
+                await outbox.Save(session, ct);
+                return true;
+            });
+            log.LogInformation("Stopped service {Service}: {Reason}", id, Charging.ExhaustedReason);
+        }
+
+        return serviceIds.Count;
+    }
+}
+
+public sealed record ChargeRound(int HoursCharged, int ServicesStopped);
+
+/// <summary>Runs the charger every charging period.</summary>
+public sealed class CreditLoop(Charger charger, IOptions<CreditOptions> options, TimeProvider clock, ILogger<CreditLoop> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.ChargePeriod, clock);
+        do
+        {
+            try
+            {
+                await charger.RunOnce(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                log.LogWarning(ex, "A charging round failed; the next one catches up");
+            }
+        } while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}
