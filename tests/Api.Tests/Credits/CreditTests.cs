@@ -66,7 +66,7 @@ public sealed class CreditTests(DirectorApp app) : IClassFixture<DirectorApp>
         var (user, service, _) = await RunningService(credit: 1);
         var round = await ChargingRound();
         Assert.Equal(0, await Credit(user));
-        Assert.Equal(1, round.ServicesStopped);
+        Assert.True(round.ServicesStopped >= 1, "this user's service is among the stopped ones");
 
         var stopped = (await user.Ok("query($s: ID!) { service(id: $s) { state stateReason } }", new { s = service }))["service"]!;
         Assert.Equal("EPILOGUE", stopped["state"]!.GetValue<string>());
