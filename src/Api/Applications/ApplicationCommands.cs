@@ -1,7 +1,6 @@
 using Conpaas.Api.GraphQL;
 using Conpaas.Api.Identity;
 using Conpaas.CloudAgents.Clouds;
-using Conpaas.CloudAgents.Provisioning;
 using Conpaas.Domain;
 using Conpaas.Domain.Applications;
 using Conpaas.Domain.Services;
@@ -11,7 +10,7 @@ using Marten;
 namespace Conpaas.Api.Applications;
 
 /// <summary>Glue of the application slice: load, decide (Conpaas.Domain.Applications), append, save.</summary>
-public sealed class ApplicationCommands(IDocumentStore store, IntentOutbox outbox, Caller caller, ServiceContextFactory contexts, TimeProvider clock)
+public sealed class ApplicationCommands(IDocumentStore store, CommandSessions sessions, Caller caller, ServiceContextFactory contexts, TimeProvider clock)
 {
     public async Task<Application> Create(string? name, string? idempotencyKey, CancellationToken ct)
     {
@@ -21,13 +20,13 @@ public sealed class ApplicationCommands(IDocumentStore store, IntentOutbox outbo
         if (await FirstResult(id, idempotencyKey, ct) is { } first) return first;
 
         var created = ApplicationDecisions.Create(id, owner.Id, name, contexts.Vpn, clock.GetUtcNow()).EventsOrThrow();
-        await using var session = Session();
+        await using var session = sessions.Open();
         try
         {
             if (await session.Query<Application>().AnyAsync(a => a.OwnerId == owner.Id && a.Name == name!.Trim() && !a.Deleted, ct))
                 throw ApplicationDecisions.NameTaken(name!).ToException();
             session.Events.StartStream<Application>(id, created.ToArray());
-            await outbox.Save(session, ct);
+            await sessions.Save(session, ct);
         }
         catch (Exception ex) when (ex is DomainException or Marten.Exceptions.ExistingStreamIdCollisionException
                                        or JasperFx.Events.ExistingStreamIdCollisionException || Errors.IsUniqueViolation(ex))
@@ -72,7 +71,7 @@ public sealed class ApplicationCommands(IDocumentStore store, IntentOutbox outbo
         var appId = Ids.Parse(id, "id");
         await DecisionCommit.Retrying(async () =>
         {
-            await using var session = Session();
+            await using var session = sessions.Open();
             var stream = await session.Events.FetchForWriting<Application>(appId, ct);
             var app = Visible(stream.Aggregate, appId);
             foreach (var slot in app.Services)
@@ -82,7 +81,7 @@ public sealed class ApplicationCommands(IDocumentStore store, IntentOutbox outbo
             }
 
             stream.AppendOne(new ApplicationDeleted());
-            await outbox.Save(session, ct);
+            await sessions.Save(session, ct);
             return true;
         });
     }
@@ -91,21 +90,11 @@ public sealed class ApplicationCommands(IDocumentStore store, IntentOutbox outbo
     {
         return await DecisionCommit.Retrying(async () =>
         {
-            await using var session = Session();
+            await using var session = sessions.Open();
             var stream = await session.Events.FetchForWriting<Application>(appId, ct);
             var app = Visible(stream.Aggregate, appId);
             session.Append(stream, decide(app));
-            try
-            {
-                await outbox.Save(session, ct);
-            }
-            catch (JasperFx.ConcurrencyException) when (expectedVersion is { } expected)
-            {
-                // Someone else changed it between our read and our write: the caller's version is stale.
-                await using var fresh = store.QuerySession();
-                var current = await fresh.LoadAsync<Application>(appId, ct);
-                throw DomainError.VersionConflict(expected, current?.Version ?? 0).ToException();
-            }
+            await sessions.SaveExpecting(session, appId, expectedVersion, ct);
 
             return (await session.LoadAsync<Application>(appId, ct))!;
         });
@@ -114,13 +103,4 @@ public sealed class ApplicationCommands(IDocumentStore store, IntentOutbox outbo
     /// <summary>Someone else's application answers exactly like a missing one.</summary>
     private Application Visible(Application? app, Guid id) =>
         app is { Deleted: false } && caller.MaySee(app.OwnerId) ? app : throw ApplicationDecisions.NotFound(id).ToException();
-
-    private IDocumentSession Session()
-    {
-        caller.RequireUser();
-        var session = store.LightweightSession();
-        session.CorrelationId = caller.CorrelationId;
-        session.LastModifiedBy = caller.Actor;
-        return session;
-    }
 }

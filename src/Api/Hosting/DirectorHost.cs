@@ -30,6 +30,7 @@ public static class DirectorHost
         builder.Services.AddScoped<Caller>();
         builder.Services.AddScoped<Authenticator>();
         builder.Services.AddScoped<IdentityCommands>();
+        builder.Services.AddScoped<CommandSessions>();
         builder.Services.AddHostedService<AdminBootstrap>();
         return builder;
     }

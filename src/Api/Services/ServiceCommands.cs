@@ -1,7 +1,6 @@
 using Conpaas.Api.GraphQL;
 using Conpaas.Api.Identity;
 using Conpaas.CloudAgents.Clouds;
-using Conpaas.CloudAgents.Provisioning;
 using Conpaas.Domain;
 using Conpaas.Domain.Applications;
 using Conpaas.Domain.Services;
@@ -14,7 +13,7 @@ namespace Conpaas.Api.Services;
 /// <summary>Glue of the service slice: load, decide (Conpaas.Domain.Services), append, save, answer with fresh state.</summary>
 public sealed class ServiceCommands(
     IDocumentStore store,
-    IntentOutbox outbox,
+    CommandSessions sessions,
     Caller caller,
     ServiceContextFactory contexts,
     TimeProvider clock)
@@ -28,7 +27,7 @@ public sealed class ServiceCommands(
 
         return await DecisionCommit.Retrying(async () =>
         {
-            await using var session = Session();
+            await using var session = sessions.Open();
             if (idempotencyKey is not null && await session.LoadAsync<Service>(serviceId, ct) is { } first) return first;
 
             var stream = await session.Events.FetchForWriting<Application>(appId, ct);
@@ -39,7 +38,7 @@ public sealed class ServiceCommands(
             session.Append(stream, AddService.Decide(app, serviceId, type, name, contexts.Vpn, clock.GetUtcNow()));
             try
             {
-                await outbox.Save(session, ct);
+                await sessions.Save(session, ct);
             }
             catch (Exception ex) when (idempotencyKey is not null
                                        && ex is Marten.Exceptions.ExistingStreamIdCollisionException or JasperFx.Events.ExistingStreamIdCollisionException)
@@ -77,7 +76,7 @@ public sealed class ServiceCommands(
         var serviceId = Ids.Parse(id, argument);
         return await DecisionCommit.Retrying(async () =>
         {
-            await using var session = Session();
+            await using var session = sessions.Open();
             var stream = await session.Events.FetchForWriting<Service>(serviceId, ct);
             var service = stream.Aggregate is { Removed: false } s && caller.MaySee(s.OwnerId)
                 ? s
@@ -86,27 +85,9 @@ public sealed class ServiceCommands(
             var owner = await session.LoadAsync<User>(service.OwnerId, ct);
             var ctx = contexts.Create(owner?.Credit ?? 0);
             session.Append(stream, decide(service, ctx));
-            try
-            {
-                await outbox.Save(session, ct);
-            }
-            catch (JasperFx.ConcurrencyException) when (expectedVersion is { } expected)
-            {
-                await using var fresh = store.QuerySession();
-                var current = await fresh.LoadAsync<Service>(serviceId, ct);
-                throw DomainError.VersionConflict(expected, current?.Version ?? 0).ToException();
-            }
+            await sessions.SaveExpecting(session, serviceId, expectedVersion, ct);
 
             return await session.LoadAsync<Service>(serviceId, ct) ?? service;
         });
-    }
-
-    private IDocumentSession Session()
-    {
-        caller.RequireUser();
-        var session = store.LightweightSession();
-        session.CorrelationId = caller.CorrelationId;
-        session.LastModifiedBy = caller.Actor;
-        return session;
     }
 }

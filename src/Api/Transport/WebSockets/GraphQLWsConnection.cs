@@ -19,6 +19,9 @@ namespace Conpaas.Api.Transport;
 /// messages in order; every outgoing message goes through one bounded queue drained by a single writer task, so
 /// sends never overlap and a client that does not read is disconnected ("Client too slow", 1008) instead of holding
 /// up the event sources that feed it. Each operation runs in its own DI scope, kept until the operation ends.
+/// Close codes: 4400 invalid message, 4401 subscribe before the ack, 4403 token refused, 4408 no connection_init in
+/// time or no sign of life for a whole keep-alive interval after a ping, 4409 duplicate id, 4429 second init,
+/// 4500 internal error, 1008 "Client too slow", 1009 message over GraphQL:MaxRequestBytes, 1001 server shutting down.
 /// </summary>
 internal sealed class GraphQLWsConnection
 {
