@@ -21,6 +21,7 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stopping.Cancel(); });
 stopping.Token.Register(listener.Stop);
 Console.WriteLine($"{boot.Name}: {boot.Role} of {boot.ServiceType} listening on {options["listen"]} (VPN {boot.VpnAddress ?? "none"})");
+_ = ReportToDirector(boot, stopping.Token);
 
 while (!stopping.IsCancellationRequested)
 {
@@ -38,6 +39,23 @@ while (!stopping.IsCancellationRequested)
 }
 
 return 0;
+
+// The agent introduces itself with its own credential; the Director answers with what it knows of this VM.
+static async Task ReportToDirector(BootContext boot, CancellationToken ct)
+{
+    try
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(boot.DirectorUrl), "/agent/v1/self"));
+        request.Headers.TryAddWithoutValidation("Authorization", $"Vm {boot.VmId} {boot.Credential}");
+        using var response = await http.SendAsync(request, ct);
+        Console.WriteLine($"{boot.Name}: the Director answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+    }
+    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or UriFormatException)
+    {
+        Console.WriteLine($"{boot.Name}: the Director at {boot.DirectorUrl} did not answer ({ex.Message})");
+    }
+}
 
 static void Serve(HttpListenerContext context, BootContext boot)
 {

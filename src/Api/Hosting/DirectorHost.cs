@@ -92,6 +92,7 @@ public static class DirectorHost
         app.MapGet("/graphql/schema.graphql", (ISchema schema) =>
             Results.Text(schema.Print(), "text/plain; charset=utf-8"));
         app.MapHealthChecks("/health");
+        Agents.AgentEndpoints.MapAgentEndpoints(app);
         app.MapGet("/", () => Results.Text(
             $"ConPaaS Director {DirectorVersion.Value}\nGraphQL: POST /graphql (schema: /graphql/schema.graphql), health: /health\n",
             "text/plain; charset=utf-8"));

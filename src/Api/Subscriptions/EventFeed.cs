@@ -37,13 +37,14 @@ public sealed class SubscriberTooSlowException() : Exception("The subscriber fel
 public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> options, ILogger<EventFeed> log) : BackgroundService
 {
     public const int DefaultCapacity = 10_000;
-    private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1), GapPoll = TimeSpan.FromMilliseconds(20), GapLimit = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1), GapPoll = TimeSpan.FromMilliseconds(20),
+        GapSettle = TimeSpan.FromMilliseconds(100), GapLimit = TimeSpan.FromSeconds(10);
 
     private readonly object _gate = new();
     private readonly List<FeedSubscriber> _subscribers = [];
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _position;
-    private (long Sequence, string XMax, DateTimeOffset Since)? _gap;
+    private (long Sequence, string[] Running, DateTimeOffset Since)? _gap;
 
     /// <summary>Registers a subscriber; from then on it receives every matching event after <see cref="FeedSubscriber.StartPosition"/>.</summary>
     public async Task<FeedSubscriber> Subscribe(Func<OwnedEvent, bool> filter, CancellationToken ct, int capacity = DefaultCapacity)
@@ -126,22 +127,28 @@ public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> op
 
     /// <summary>
     /// A missing sequence number is either still being committed or was burnt by a transaction that rolled back.
-    /// It is permanent once every transaction that was running when the gap was first seen has ended.
+    /// It is taken as burnt once every transaction of this database that was running when the gap was first seen
+    /// has ended (and a short while has passed, for one that took its number but had not written yet).
     /// </summary>
     private async Task<bool> GapIsPermanent(NpgsqlConnection conn, long next, CancellationToken ct)
     {
         if (_gap is not { } gap || gap.Sequence != next)
         {
-            await using var snapshot = new NpgsqlCommand("select pg_snapshot_xmax(pg_current_snapshot())::text", conn);
-            _gap = (next, (string)(await snapshot.ExecuteScalarAsync(ct))!, DateTimeOffset.UtcNow);
+            await using var running = new NpgsqlCommand(
+                "select coalesce(array_agg(backend_xid::text), '{}') from pg_stat_activity where datname = current_database() and backend_xid is not null",
+                conn);
+            _gap = (next, (string[])(await running.ExecuteScalarAsync(ct))!, DateTimeOffset.UtcNow);
             return false;
         }
 
-        await using var check = new NpgsqlCommand("select pg_snapshot_xmin(pg_current_snapshot()) >= @xmax::xid8", conn);
-        check.Parameters.AddWithValue("xmax", gap.XMax);
-        var finished = (bool)(await check.ExecuteScalarAsync(ct))!;
-        if (!finished && DateTimeOffset.UtcNow - gap.Since < GapLimit) return false;
-        if (!finished) log.LogWarning("Sequence gap before {Sequence} still open after {Limit}; moving on", next, GapLimit);
+        var age = DateTimeOffset.UtcNow - gap.Since;
+        if (age < GapSettle) return false;
+        await using var check = new NpgsqlCommand(
+            "select count(*) from pg_stat_activity where datname = current_database() and backend_xid::text = any(@xids)", conn);
+        check.Parameters.AddWithValue("xids", gap.Running);
+        var stillRunning = (long)(await check.ExecuteScalarAsync(ct))! > 0;
+        if (stillRunning && age < GapLimit) return false;
+        if (stillRunning) log.LogWarning("Sequence gap before {Sequence} still open after {Limit}; moving on", next, GapLimit);
 
         // Read once more: the transaction may have committed between the read and the check.
         await using var again = new NpgsqlCommand($"select count(*) from {Schema}.mt_events where seq_id > @after and seq_id < @next", conn);

@@ -53,8 +53,6 @@ public class AddServiceTests
 
     [Theory]
     [InlineData(null)]
-    [InlineData("")]
-    [InlineData("   ")]
     public void when_no_name_is_given_the_service_is_called_new_type_service(string? name)
     {
         var app = GivenApplication(AppCreated());
@@ -62,6 +60,19 @@ public class AddServiceTests
         var decision = Add(app, 1, "helloworld", name);
 
         Assert.Equal("New helloworld service", decision.OthersOf<ServiceAdded>().Single().Name);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   ")]
+    public void a_given_name_is_checked_like_every_other_name(string name)
+    {
+        var app = GivenApplication(AppCreated());
+
+        var decision = Add(app, 1, "helloworld", name);
+
+        Assert.Equal(ErrorCode.INVALID_INPUT, decision.Error?.Code);
+        Assert.Equal("name", decision.Error?.Field);
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public class LostVmTests
         Assert.Equal((VmRole.AGENT, "backend", "default", 3), (replacement.Role, replacement.ServiceRole, replacement.Cloud, replacement.Number));
         Assert.Equal("172.16.0.2", replacement.VpnAddress);
         Assert.Equal(VmName("php", 3), replacement.Name);
-        Assert.Equal([new VmLost("process killed")], decision.To(lost));
+        Assert.Equal([new VmLost("process killed", ServiceTestKit.Now)], decision.To(lost));
         Assert.IsType<VmRequested>(Assert.Single(decision.To(replacement.VmId)));
         Assert.Equal(VmState.LOST, s.Vms[lost].State);
         Assert.Null(s.Service.Node(lost));
