@@ -69,7 +69,7 @@ public class AddServiceTests
     {
         var app = GivenApplication(AppCreated());
 
-        var decision = Add(app, 1, "helloworld", name);
+        var decision = AddService.Decide(app, Sid(1), "helloworld", name, GuidesVpn, Now);
 
         Assert.Equal(ErrorCode.INVALID_INPUT, decision.Error?.Code);
         Assert.Equal("name", decision.Error?.Field);
