@@ -40,7 +40,7 @@ public sealed class GraphQLOptions
 
     public int MaxRequestBytes { get; set; } = 64 * 1024;
     public int MaxDepth { get; set; } = 15;
-    public int MaxComplexity { get; set; } = 20000;
+    public int MaxComplexity { get; set; } = 250_000;
     public bool ExposeExceptionDetails { get; set; }
 }
 

@@ -1,0 +1,82 @@
+using System.Text.Json.Nodes;
+
+namespace Conpaas.Cli;
+
+/// <summary>What one command works with: the writers, the settings, the Director it talks to.</summary>
+internal sealed class CommandContext : IDisposable
+{
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly string _configDirectory;
+    private readonly Func<string, string?> _environment;
+    private readonly Func<string, string?>? _readSecret;
+    private readonly DirectorClient _client;
+
+    public CommandContext(TextWriter output, TextWriter error, string configDirectory, Func<string, string?> environment,
+        Func<string, string?>? readSecret, bool json, string? director, CancellationToken ct)
+    {
+        Out = output;
+        Err = error;
+        Json = json;
+        Cancellation = ct;
+        _configDirectory = configDirectory;
+        _environment = environment;
+        _readSecret = readSecret;
+        Settings = CpsSettings.Load(configDirectory);
+        Director = DirectorClient.ParseAddress(
+            NonEmpty(director) ?? Env("CPS_DIRECTOR") ?? NonEmpty(Settings.Director) ?? CpsSettings.DefaultDirector);
+        // A session token goes only to the Director that issued it.
+        var token = Settings.Director is { Length: > 0 } saved && DirectorClient.ParseAddress(saved) == Director ? Settings.Token : null;
+        SignedIn = token is not null;
+        _client = new DirectorClient(Director, token, RequestTimeout);
+    }
+
+    public TextWriter Out { get; }
+    public TextWriter Err { get; }
+    public bool Json { get; }
+    public CancellationToken Cancellation { get; }
+    public CpsSettings Settings { get; private set; }
+    public Uri Director { get; }
+
+    /// <summary>The Director's URL as people write it (no trailing slash).</summary>
+    public string DirectorName => Director.ToString().TrimEnd('/');
+    public bool SignedIn { get; }
+
+    public Task<JsonObject> Send(string query, object? variables = null) => _client.Send(query, variables, Cancellation);
+
+    /// <summary>The raw data with --json, else what <paramref name="human"/> writes.</summary>
+    public void Show(JsonObject data, Action<TextWriter> human)
+    {
+        if (Json) Output.Json(Out, data);
+        else human(Out);
+    }
+
+    /// <summary>A progress line: on standard output for people, on standard error with --json (which keeps stdout parseable).</summary>
+    public void Note(string line) => (Json ? Err : Out).WriteLine(line);
+
+    public void Save(CpsSettings settings)
+    {
+        settings.Save(_configDirectory);
+        Settings = settings;
+    }
+
+    public string SettingsPath => Path.Combine(_configDirectory, CpsSettings.FileName);
+
+    public string? Env(string name) => NonEmpty(_environment(name));
+
+    /// <summary>A password from the option, else $CPS_PASSWORD, else asked for on the terminal.</summary>
+    public string Password(string? given, bool confirm)
+    {
+        if (given is not null) return given;
+        if (Env("CPS_PASSWORD") is { } fromEnvironment) return fromEnvironment;
+        if (_readSecret is null)
+            throw CliError.BadUsage("No password: give --password, set CPS_PASSWORD, or run cps in a terminal to be asked");
+        var password = _readSecret("Password: ") ?? "";
+        if (confirm && _readSecret("Repeat password: ") != password) throw CliError.BadUsage("The passwords do not match");
+        return password;
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}

@@ -1,0 +1,121 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+
+namespace Conpaas.Cli.Commands;
+
+/// <summary>login, logout, whoami, register: who cps acts as, remembered in ~/.conpaas/cps.json.</summary>
+internal static class UserCommands
+{
+    public static IEnumerable<Command> Build(Globals g) => [Login(g), Logout(g), WhoAmI(g), Register(g)];
+
+    private static Option<string?> PasswordOption() => new("--password", "-p")
+    {
+        Description = "The password (else $CPS_PASSWORD, else asked for without echo)",
+    };
+
+    private static Command Login(Globals g)
+    {
+        var user = new Argument<string>("USER") { Description = "Your username" };
+        var password = PasswordOption();
+        var command = new Command("login", "Sign in and remember the session for the next commands") { user, password };
+        g.Handle(command, async (ctx, r) =>
+        {
+            var username = r.GetValue(user)!;
+            var data = await ctx.Send("""
+                mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token expiresAt user { username role } } }
+                """, new { u = username, p = ctx.Password(r.GetValue(password), confirm: false) });
+            var session = data["login"];
+            ctx.Save(new CpsSettings
+            {
+                Director = ctx.DirectorName,
+                Username = session?["user"].Text("username"),
+                Token = session.Text("token"),
+                ExpiresAt = DateTimeOffset.TryParse(session.Text("expiresAt"), out var until) ? until : null,
+            });
+            ctx.Show(data, o => o.WriteLine(
+                $"Logged in as {session?["user"].Text("username")} at {ctx.DirectorName} until {session.Time("expiresAt")}"));
+        });
+        return command;
+    }
+
+    private static Command Logout(Globals g)
+    {
+        var command = new Command("logout", "End the session and forget its token");
+        g.Handle(command, async (ctx, _) =>
+        {
+            if (!ctx.SignedIn)
+            {
+                ctx.Note($"Not logged in at {ctx.DirectorName}");
+                return;
+            }
+
+            // The token is forgotten even when the Director cannot be told (it expires by itself).
+            ctx.Save(ctx.Settings with { Token = null, ExpiresAt = null });
+            var data = new JsonObject { ["logout"] = false };
+            try
+            {
+                data = await ctx.Send("mutation { logout }");
+            }
+            catch (CliError e) when (e.Code == "UNAUTHENTICATED")
+            {
+                // Already expired or revoked: nothing left to end.
+            }
+
+            ctx.Show(data, o => o.WriteLine($"Logged out of {ctx.DirectorName}"));
+        });
+        return command;
+    }
+
+    private static Command WhoAmI(Globals g)
+    {
+        var command = new Command("whoami", "Who you are signed in as, and your credit");
+        g.Handle(command, async (ctx, _) =>
+        {
+            var data = await ctx.Send("{ me { id username email role credit creditRunsOutAt createdAt } }");
+            var me = data["me"] ?? throw CliError.Refused($"Not logged in at {ctx.DirectorName} (cps login USER)", "UNAUTHENTICATED");
+            ctx.Show(data, o => Output.Fields(o,
+                ("username", me.Text("username")),
+                ("email", me.Text("email")),
+                ("role", me.Text("role")),
+                ("credit", me.Text("credit")),
+                ("credit runs out", me.Time("creditRunsOutAt")),
+                ("director", ctx.DirectorName)));
+        });
+        return command;
+    }
+
+    private static Command Register(Globals g)
+    {
+        var user = new Argument<string>("USER") { Description = "The username to register" };
+        var email = new Option<string>("--email", "-e") { Description = "Your e-mail address", Required = true };
+        var password = PasswordOption();
+        var firstName = new Option<string?>("--first-name") { Description = "Your first name" };
+        var lastName = new Option<string?>("--last-name") { Description = "Your last name" };
+        var affiliation = new Option<string?>("--affiliation") { Description = "Your organisation" };
+        var credit = new Option<int?>("--credit") { Description = "Initial credit (at most the Director's maximum, its default)" };
+        var command = new Command("register", "Create an account (cps login USER signs in with it)")
+        {
+            user, email, password, firstName, lastName, affiliation, credit,
+        };
+        g.Handle(command, async (ctx, r) =>
+        {
+            var input = new
+            {
+                username = r.GetValue(user),
+                email = r.GetValue(email),
+                password = ctx.Password(r.GetValue(password), confirm: true),
+                firstName = r.GetValue(firstName),
+                lastName = r.GetValue(lastName),
+                affiliation = r.GetValue(affiliation),
+                credit = r.GetValue(credit),
+            };
+            var data = await ctx.Send("""
+                mutation($input: RegisterInput!) { register(input: $input) { id username email credit } }
+                """, new { input });
+            var registered = data["register"];
+            ctx.Show(data, o => o.WriteLine(
+                $"User {registered.Text("username")} registered with {registered.Text("credit")} credit at {ctx.DirectorName}; now: cps login {registered.Text("username")}"));
+        });
+        return command;
+    }
+}
