@@ -57,6 +57,10 @@ public sealed class DirectorErrorInfoProvider(bool exposeDetails) : IErrorInfoPr
             case DomainException d:
                 context.Exception = new DirectorError(d.Error);
                 break;
+            case DirectorError e:
+                // Already a refusal with a code (e.g. a subscription whose session ended).
+                context.Exception = e;
+                break;
             case ConcurrencyException:
                 // Commands that take expectedVersion check it themselves; this is a lost race between two writers.
                 context.Exception = new DirectorError(DomainError.Conflict("The object was changed at the same time by another request; try again"));

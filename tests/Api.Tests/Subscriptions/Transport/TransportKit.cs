@@ -17,16 +17,23 @@ using Xunit;
 
 namespace Conpaas.Api.Tests.Subscriptions.Transport;
 
-/// <summary>The Director with short transport timers, a small send queue and a small subscription cap.</summary>
+/// <summary>
+/// The Director with a short connection_init timeout, a small send queue and a small subscription cap. The
+/// keep-alive stays at its default (12 s), so that a test that does not read for a moment is not taken for a dead
+/// client; <see cref="KeepAliveApp"/> pings every second.
+/// </summary>
 public class WsApp : DirectorApp
 {
     public const int Cap = 3;
     public const int MaxQueued = 16;
+    public static readonly TimeSpan InitTimeout = TimeSpan.FromSeconds(2);
+
+    protected virtual string KeepAliveInterval => "00:00:12";
 
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        ["Subscriptions:ConnectionInitTimeout"] = "00:00:00.5",
-        ["Subscriptions:KeepAliveInterval"] = "00:00:01",
+        ["Subscriptions:ConnectionInitTimeout"] = InitTimeout.ToString(),
+        ["Subscriptions:KeepAliveInterval"] = KeepAliveInterval,
         ["Subscriptions:MaxQueuedMessages"] = MaxQueued.ToString(),
         ["Subscriptions:MaxSubscriptionsPerUser"] = Cap.ToString(),
     };
@@ -42,6 +49,12 @@ public class WsApp : DirectorApp
         var id = (await user.Ok("{ me { id } }"))["me"]!["id"]!.GetValue<string>();
         return "user:" + Guid.Parse(id).ToString("N");
     }
+}
+
+/// <summary>The host with a keep-alive every second: WebSocket pings and SSE comments.</summary>
+public sealed class KeepAliveApp : WsApp
+{
+    protected override string KeepAliveInterval => "00:00:01";
 }
 
 /// <summary>

@@ -45,7 +45,9 @@ public sealed class WebSocketProtocolTests(WsApp app) : IClassFixture<WsApp>
         await using var client = await WsClient.Connect(app);
         var started = DateTime.UtcNow;
         await client.ExpectClose(4408, "Connection initialisation timeout");
-        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5), "the configured init timeout is half a second");
+        var waited = DateTime.UtcNow - started;
+        Assert.True(waited > WsApp.InitTimeout - TimeSpan.FromMilliseconds(200) && waited < WsApp.InitTimeout + TimeSpan.FromSeconds(5),
+            $"closed after {waited}, the configured init timeout is {WsApp.InitTimeout}");
     }
 
     [Fact]
@@ -173,38 +175,6 @@ public sealed class WebSocketProtocolTests(WsApp app) : IClassFixture<WsApp>
         await client.Send(new JsonObject { ["type"] = "pong", ["payload"] = new JsonObject { ["unsolicited"] = true } });
         await client.Send(new JsonObject { ["type"] = "ping" });
         await client.Expect("pong");
-    }
-
-    [Fact]
-    public async Task the_server_pings_and_keeps_a_socket_that_answers_open()
-    {
-        await using var client = await WsClient.Ready(app);
-        var pings = 0;
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3.5);
-        while (DateTime.UtcNow < until)
-        {
-            var frame = await client.Receive(TimeSpan.FromSeconds(3));
-            Assert.Equal("ping", frame.Type);
-            pings++;
-            await client.Send(new JsonObject { ["type"] = "pong" });
-        }
-
-        Assert.True(pings >= 2, $"one ping a second, got {pings}");
-        await client.Subscribe("v", "{ version }");
-        await client.Expect("next", "v");
-        await client.Expect("complete", "v");
-    }
-
-    [Fact]
-    public async Task a_socket_that_stops_answering_pings_is_closed_4408()
-    {
-        await using var client = await WsClient.Ready(app);
-        var ping = await client.Receive(TimeSpan.FromSeconds(3));
-        Assert.Equal("ping", ping.Type);
-        // No pong, nor anything else: within one more interval the server gives up.
-        var close = await client.Receive(TimeSpan.FromSeconds(5));
-        Assert.Equal(4408, close.Code);
-        Assert.Equal("Keep-alive timeout: no pong", close.CloseReason);
     }
 
     // ---- queries and mutations -------------------------------------------------------------------------------------
