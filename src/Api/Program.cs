@@ -1,3 +1,4 @@
+using Conpaas.Api.Certificates;
 using Conpaas.Api.Hosting;
 using JasperFx;
 using Microsoft.Extensions.Options;
@@ -15,6 +16,7 @@ try
     builder.AddDirectorOptions()
         .AddDirectorStore()
         .AddIdentity()
+        .AddCertificates()
         .AddApplicationsAndServices()
         .AddDirectorGraphQL();
 
@@ -22,6 +24,7 @@ try
     // Settings are checked before anything starts, so a bad one ends in one clear line and no host error log.
     app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
     app.MapDirectorGraphQL();
+    app.MapCertificateAuthority();
     // JasperFx commands (codegen, db-apply, …) when asked for; a plain start otherwise.
     if (args.Length > 0 && !args[0].StartsWith('-')) return await app.RunJasperFxCommands(args);
     await app.RunAsync();

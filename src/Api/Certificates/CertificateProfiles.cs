@@ -55,11 +55,12 @@ public static class CertificateProfiles
 
     private static CertificateProfile Build(Guid ownerId, string commonName, string role, Guid? applicationId, Guid? vmId, string crlUrl, bool serverAuth)
     {
+        // The builder encodes the last one added first: this gives O, OU, CN, UID in the certificate, the usual order.
         var name = new X500DistinguishedNameBuilder();
-        name.AddOrganizationName(Organization);
-        name.AddOrganizationalUnitName(role);
-        name.AddCommonName(commonName);
         name.Add(UidOid, ownerId.ToString(), System.Formats.Asn1.UniversalTagNumber.UTF8String);
+        name.AddCommonName(commonName);
+        name.AddOrganizationalUnitName(role);
+        name.AddOrganizationName(Organization);
         var text = $"UID={ownerId},CN={Escape(commonName)},OU={Escape(role)},O={Organization}";
 
         var altNames = new SubjectAlternativeNameBuilder();

@@ -27,6 +27,7 @@ public sealed class DirectorMutation : ObjectGraphType
         Name = "Mutation";
         this.AddIdentityMutations();
         this.AddServiceMutations();
+        Certificates.CertificateSchema.AddCertificateMutations(this);
         this.AddCreditMutations();
     }
 }

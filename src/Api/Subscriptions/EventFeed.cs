@@ -37,14 +37,15 @@ public sealed class SubscriberTooSlowException() : Exception("The subscriber fel
 public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> options, ILogger<EventFeed> log) : BackgroundService
 {
     public const int DefaultCapacity = 10_000;
+    private const string Tombstone = "tombstone";
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1), GapPoll = TimeSpan.FromMilliseconds(20),
-        GapSettle = TimeSpan.FromMilliseconds(100), GapLimit = TimeSpan.FromSeconds(10);
+        GapLimit = TimeSpan.FromSeconds(10);
 
     private readonly object _gate = new();
     private readonly List<FeedSubscriber> _subscribers = [];
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _position;
-    private (long Sequence, string[] Running, DateTimeOffset Since)? _gap;
+    private (long Sequence, DateTime SeenAt, DateTimeOffset Since)? _gap;
 
     /// <summary>Registers a subscriber; from then on it receives every matching event after <see cref="FeedSubscriber.StartPosition"/>.</summary>
     public async Task<FeedSubscriber> Subscribe(Func<OwnedEvent, bool> filter, CancellationToken ct, int capacity = DefaultCapacity)
@@ -117,6 +118,8 @@ public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> op
                 lock (_gate)
                 {
                     _position = row.Event.Sequence;
+                    // Marten's tombstones only fill numbers burnt by failed appends: nothing happened there.
+                    if (row.Event.Type == Tombstone) continue;
                     foreach (var subscriber in _subscribers) subscriber.Offer(row);
                 }
             }
@@ -127,27 +130,24 @@ public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> op
 
     /// <summary>
     /// A missing sequence number is either still being committed or was burnt by a transaction that rolled back.
-    /// It is taken as burnt once every transaction of this database that was running when the gap was first seen
-    /// has ended (and a short while has passed, for one that took its number but had not written yet).
+    /// It is taken as burnt once every transaction of this database that had begun when the gap was first seen
+    /// has ended: the one holding the number, if it is still alive, is among them (with or without an XID yet).
     /// </summary>
     private async Task<bool> GapIsPermanent(NpgsqlConnection conn, long next, CancellationToken ct)
     {
         if (_gap is not { } gap || gap.Sequence != next)
         {
-            await using var running = new NpgsqlCommand(
-                "select coalesce(array_agg(backend_xid::text), '{}') from pg_stat_activity where datname = current_database() and backend_xid is not null",
-                conn);
-            _gap = (next, (string[])(await running.ExecuteScalarAsync(ct))!, DateTimeOffset.UtcNow);
+            await using var now = new NpgsqlCommand("select clock_timestamp()", conn);
+            _gap = (next, (DateTime)(await now.ExecuteScalarAsync(ct))!, DateTimeOffset.UtcNow);
             return false;
         }
 
-        var age = DateTimeOffset.UtcNow - gap.Since;
-        if (age < GapSettle) return false;
         await using var check = new NpgsqlCommand(
-            "select count(*) from pg_stat_activity where datname = current_database() and backend_xid::text = any(@xids)", conn);
-        check.Parameters.AddWithValue("xids", gap.Running);
+            "select count(*) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and xact_start <= @seen",
+            conn);
+        check.Parameters.AddWithValue("seen", gap.SeenAt);
         var stillRunning = (long)(await check.ExecuteScalarAsync(ct))! > 0;
-        if (stillRunning && age < GapLimit) return false;
+        if (stillRunning && DateTimeOffset.UtcNow - gap.Since < GapLimit) return false;
         if (stillRunning) log.LogWarning("Sequence gap before {Sequence} still open after {Limit}; moving on", next, GapLimit);
 
         // Read once more: the transaction may have committed between the read and the check.

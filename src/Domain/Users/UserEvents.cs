@@ -31,3 +31,20 @@ public sealed record CreditCharged(Guid VmId, int Hour, int Amount, string VmNam
 
 /// <summary>The balance reached 0 while VMs run: every running service of the user is stopped.</summary>
 public sealed record CreditExhausted(string Reason);
+
+/// <summary>
+/// The Director's CA signed a certificate for this user (or, role manager/agent, for one of the user's VMs). The subject
+/// is the CA's choice, never the request's; <see cref="Fingerprint"/> is the SHA-256 of the certificate (hexadecimal).
+/// </summary>
+public sealed record CertificateIssued(
+    string Serial,
+    string Subject,
+    string Role,
+    DateTimeOffset NotBefore,
+    DateTimeOffset NotAfter,
+    string Fingerprint,
+    Guid? ApplicationId = null,
+    Guid? VmId = null);
+
+/// <summary>A certificate of this user was revoked; <see cref="Reason"/> is the RFC 5280 name (unspecified, keyCompromise, …).</summary>
+public sealed record CertificateRevoked(string Serial, string Reason, DateTimeOffset RevokedAt);

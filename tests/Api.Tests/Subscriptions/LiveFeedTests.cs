@@ -32,14 +32,23 @@ public sealed class LiveFeedTests(TwoNodes nodes) : IClassFixture<TwoNodes>
 
             var store = app.Services.GetRequiredService<IDocumentStore>();
             await using var session = store.QuerySession();
-            var expected = (await session.Events.QueryAllRawEvents().Where(e => e.Sequence > subscriber.StartPosition)
+            // Marten fills numbers burnt by failed appends with tombstones, written later; they are not events.
+            var expected = (await session.Events.QueryAllRawEvents().Where(e => e.Sequence > subscriber.StartPosition && e.EventTypeName != "tombstone")
                 .OrderBy(e => e.Sequence).Select(e => e.Sequence).ToListAsync(Ct)).ToList();
 
             var received = new List<long>();
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(30));
-            while (received.Count < expected.Count)
-                received.Add((await subscriber.Reader.ReadAsync(timeout.Token)).Event.Sequence);
+            try
+            {
+                while (received.Count < expected.Count)
+                    received.Add((await subscriber.Reader.ReadAsync(timeout.Token)).Event.Sequence);
+            }
+            catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+            {
+                Assert.Fail($"received {received.Count} of {expected.Count}; first missing: {expected.Except(received).FirstOrDefault()}, "
+                            + $"last received: {received.LastOrDefault()}, start {subscriber.StartPosition}, first expected {expected.FirstOrDefault()}");
+            }
 
             Assert.Equal(expected, received);
         }

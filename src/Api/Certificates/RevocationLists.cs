@@ -1,0 +1,94 @@
+using JasperFx;
+using Marten;
+using Microsoft.Extensions.Options;
+
+namespace Conpaas.Api.Certificates;
+
+/// <summary>
+/// A published CRL, one document per CRL number: two nodes that publish at the same moment both try to insert the next
+/// number, one wins and the other builds again on top of it, so numbers only grow and every node serves the same list.
+/// </summary>
+public sealed class RevocationListView
+{
+    /// <summary>The CRL number.</summary>
+    public long Id { get; set; }
+    public DateTimeOffset ThisUpdate { get; set; }
+    public DateTimeOffset NextUpdate { get; set; }
+    /// <summary>How many certificates had been revoked when it was built (expired ones too): fewer than now means it is out of date.</summary>
+    public int Revocations { get; set; }
+    /// <summary>SHA-256 of the CA certificate that signed it.</summary>
+    public string Issuer { get; set; } = "";
+    public byte[] Der { get; set; } = [];
+}
+
+/// <summary>
+/// The CRL served at /ca/crl, kept current: published again at each revocation, whenever a revocation is found that it
+/// does not count (say the revoking node stopped before publishing), and once half of Certificates:CrlValidity has
+/// passed, so that it is replaced long before its nextUpdate.
+/// </summary>
+public sealed class RevocationLists(
+    IDocumentStore store,
+    CertificateAuthority ca,
+    IOptions<CertificateOptions> options,
+    TimeProvider clock,
+    ILogger<RevocationLists> log)
+{
+    /// <summary>Older CRLs kept after a new one is published (for whoever still fetches by number while it changes).</summary>
+    private const int Kept = 10;
+
+    private TimeSpan Validity => options.Value.CrlValidity;
+
+    /// <summary>The current CRL, publishing a new one first when it is missing, out of date or half-way to its nextUpdate.</summary>
+    public async Task<RevocationListView> Current(CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        var latest = await Latest(session, ct);
+        var revocations = await session.Query<CertificateView>().CountAsync(c => c.RevokedAt != null, ct);
+        var fresh = latest is not null && latest.Revocations == revocations && latest.Issuer == ca.Thumbprint
+                    && latest.NextUpdate - clock.GetUtcNow() > Validity / 2;
+        return fresh ? latest! : await Publish(ct);
+    }
+
+    /// <summary>Builds, signs and stores a CRL of every revoked certificate under the next number.</summary>
+    public async Task<RevocationListView> Publish(CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var session = store.LightweightSession();
+            var latest = await Latest(session, ct);
+            var revoked = await session.Query<CertificateView>().Where(c => c.RevokedAt != null).ToListAsync(ct);
+            var now = clock.GetUtcNow();
+            var number = (latest?.Id ?? 0) + 1;
+            // An entry stays one CRL period past its certificate's expiry (RFC 5280 §3.3), then drops out.
+            var entries = revoked.Where(c => c.NotAfter > now - Validity)
+                .OrderBy(c => c.RevokedAt)
+                .Select(c => new RevokedEntry(c.Id, c.RevokedAt!.Value, RevocationReasons.CrlReason(c.RevocationReason)))
+                .ToList();
+            var crl = new RevocationListView
+            {
+                Id = number,
+                ThisUpdate = now,
+                NextUpdate = now + Validity,
+                Revocations = revoked.Count,
+                Issuer = ca.Thumbprint,
+                Der = ca.BuildCrl(entries, number, now, now + Validity),
+            };
+            session.Insert(crl);
+            var oldest = number - Kept;
+            session.DeleteWhere<RevocationListView>(x => x.Id <= oldest);
+            try
+            {
+                await session.SaveChangesAsync(ct);
+                log.LogInformation("CRL {Number} published with {Entries} entries, next update {NextUpdate:u}", number, entries.Count, crl.NextUpdate);
+                return crl;
+            }
+            catch (DocumentAlreadyExistsException) when (attempt < 20)
+            {
+                // Another node published this number first; build again on top of theirs.
+            }
+        }
+    }
+
+    private static Task<RevocationListView?> Latest(IQuerySession session, CancellationToken ct) =>
+        session.Query<RevocationListView>().OrderByDescending(x => x.Id).FirstOrDefaultAsync(ct);
+}

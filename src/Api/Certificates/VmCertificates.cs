@@ -1,0 +1,72 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Conpaas.Api.Hosting;
+using Conpaas.Domain.Users;
+using Conpaas.Domain.Vms;
+using Conpaas.Projections.Writing;
+using Marten;
+using Microsoft.Extensions.Options;
+
+namespace Conpaas.Api.Certificates;
+
+/// <summary>What a VM's boot context carries so that the VM can prove who it is (and check who calls it).</summary>
+public sealed record VmCertificate(string Serial, DateTimeOffset NotAfter, string CertificatePem, string PrivateKeyPem, string CaCertificatePem);
+
+/// <summary>
+/// Certificates for VMs, as ConPaaS put a manager or agent certificate into every VM's user-data: a fresh P-256 key
+/// made here (it goes into the boot context and is kept nowhere else), role manager or agent, the VM's application and
+/// the VM itself in the subjectAltName. Recorded on the owner's stream like the owner's own certificates, so the owner
+/// sees them in their history and may revoke them; <see cref="RevokeVmCertificates"/> revokes them when the VM ends.
+/// </summary>
+public sealed class VmCertificates(
+    IDocumentStore store,
+    CertificateAuthority ca,
+    RevocationLists crls,
+    IOptions<CertificateOptions> options,
+    IOptions<DirectorOptions> director,
+    TimeProvider clock)
+{
+    public const string Actor = "system";
+
+    public async Task<VmCertificate> IssueVmCertificate(Vm vm, CancellationToken ct)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var profile = CertificateProfiles.ForVm(vm, CertificateCommands.CrlUrl(director.Value));
+        using var certificate = ca.Issue(profile, new PublicKey(key), clock.GetUtcNow(), options.Value.Validity);
+        var issued = profile.Issued(certificate);
+
+        await DecisionCommit.Retrying(async () =>
+        {
+            await using var session = Session();
+            session.Events.Append(vm.OwnerId, issued);
+            await session.SaveChangesAsync(ct);
+            return true;
+        });
+        return new VmCertificate(issued.Serial, issued.NotAfter, certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem(), ca.CertificatePem);
+    }
+
+    /// <summary>Revokes (cessationOfOperation) every certificate of the VM not revoked yet; how many it revoked.</summary>
+    public async Task<int> RevokeVmCertificates(Guid vmId, CancellationToken ct)
+    {
+        var revoked = await DecisionCommit.Retrying(async () =>
+        {
+            await using var session = Session();
+            var live = await session.Query<CertificateView>().Where(c => c.VmId == vmId && c.RevokedAt == null).ToListAsync(ct);
+            var now = clock.GetUtcNow();
+            foreach (var certificate in live)
+                session.Events.Append(certificate.UserId,
+                    new CertificateRevoked(certificate.Id, RevocationReasons.Name(RevocationReason.CESSATION_OF_OPERATION), now));
+            await session.SaveChangesAsync(ct);
+            return live.Count;
+        });
+        if (revoked > 0) await crls.Publish(ct);
+        return revoked;
+    }
+
+    private IDocumentSession Session()
+    {
+        var session = store.LightweightSession();
+        session.LastModifiedBy = Actor;
+        return session;
+    }
+}
