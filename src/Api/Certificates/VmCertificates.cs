@@ -24,9 +24,17 @@ public sealed class VmCertificates(
     RevocationLists crls,
     IOptions<CertificateOptions> options,
     IOptions<DirectorOptions> director,
-    TimeProvider clock)
+    TimeProvider clock) : Conpaas.CloudAgents.Provisioning.IVmCertificates
 {
     public const string Actor = "system";
+
+    async Task<Conpaas.CloudAgents.Provisioning.VmCredentials> Conpaas.CloudAgents.Provisioning.IVmCertificates.Issue(Vm vm, CancellationToken ct)
+    {
+        var issued = await IssueVmCertificate(vm, ct);
+        return new(issued.CertificatePem, issued.PrivateKeyPem, issued.CaCertificatePem);
+    }
+
+    async Task Conpaas.CloudAgents.Provisioning.IVmCertificates.Revoke(Guid vmId, CancellationToken ct) => await RevokeVmCertificates(vmId, ct);
 
     public async Task<VmCertificate> IssueVmCertificate(Vm vm, CancellationToken ct)
     {

@@ -5,7 +5,8 @@ namespace Conpaas.CloudAgents.Drivers;
 /// <summary>What the Director hands a VM at boot (ConPaaS put the same facts in the VM's user-data).</summary>
 public sealed record BootContext(
     Guid VmId, string Name, string Role, string? ServiceRole, string ServiceType, string? VpnAddress, string? Network,
-    IReadOnlyList<string> BootstrapNodes, string? Namespace, string DirectorUrl, string Credential);
+    IReadOnlyList<string> BootstrapNodes, string? Namespace, string DirectorUrl, string Credential,
+    string? CertificatePem = null, string? PrivateKeyPem = null, string? CaCertificatePem = null);
 
 public sealed record VmSpec(Guid VmId, string Name, VmRole Role, string ServiceType, BootContext Boot);
 

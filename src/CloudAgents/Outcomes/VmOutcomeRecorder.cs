@@ -23,11 +23,19 @@ public abstract record VmOutcome(Guid VmId)
 /// Records a VM outcome and its service's reaction in one transaction. The service stream's version check
 /// serializes everything that happens to a service's VMs (a stop racing a readiness check, two VMs ready at once).
 /// </summary>
-public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactory contexts, Provisioning.IntentOutbox outbox)
+public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactory contexts, Provisioning.IntentOutbox outbox, IServiceProvider services)
 {
     public const string Actor = "system";
 
-    public async Task Record(VmOutcome outcome, CancellationToken ct, string? correlationId = null) =>
+    public async Task Record(VmOutcome outcome, CancellationToken ct, string? correlationId = null)
+    {
+        await Decide(outcome, ct, correlationId);
+        // A VM that is gone keeps no valid certificate.
+        if (outcome is VmOutcome.Terminated or VmOutcome.Lost && services.GetService(typeof(Provisioning.IVmCertificates)) is Provisioning.IVmCertificates ca)
+            await ca.Revoke(outcome.VmId, ct);
+    }
+
+    private async Task Decide(VmOutcome outcome, CancellationToken ct, string? correlationId) =>
         await DecisionCommit.Retrying(async () =>
         {
             await using var session = store.LightweightSession();

@@ -17,7 +17,7 @@ public sealed class DirectorSecret
 }
 
 /// <summary>Builds a VM's boot context: its VPN place, the Director's URL and a credential only this VM holds.</summary>
-public sealed class BootContexts(IDocumentStore store, ServiceContextFactory contexts, IConfiguration configuration)
+public sealed class BootContexts(IDocumentStore store, ServiceContextFactory contexts, IConfiguration configuration, IServiceProvider services)
 {
     private const string KeyId = "vm-credential-key";
     private byte[]? _key;
@@ -28,9 +28,11 @@ public sealed class BootContexts(IDocumentStore store, ServiceContextFactory con
     {
         var plan = contexts.Vpn;
         var hostPort = new Uri(DirectorUrl).Authority;
+        // Each VM gets a certificate of its own (role and application in it) when the Director runs a CA.
+        var certificate = services.GetService(typeof(IVmCertificates)) is IVmCertificates ca ? await ca.Issue(vm, ct) : null;
         return new BootContext(vm.Id, vm.Name, vm.Role.ToString(), vm.ServiceRole, vm.ServiceType, vm.VpnAddress, plan.Network,
             plan.BootstrapNodes, plan.IsEnabled ? VpnPlan.Namespace(hostPort, vm.ApplicationId.ToString("N")) : null,
-            DirectorUrl, await Credential(vm.Id, ct));
+            DirectorUrl, await Credential(vm.Id, ct), certificate?.CertificatePem, certificate?.PrivateKeyPem, certificate?.CaCertificatePem);
     }
 
     /// <summary>HMAC of the VM id under the Director's key: verifiable without storing it, useless for any other VM.</summary>
