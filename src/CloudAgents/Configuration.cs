@@ -29,6 +29,7 @@ public static class Configuration
         services.AddSingleton<ServiceContextFactory>();
         services.AddSingleton<BootContexts>();
         services.AddSingleton<IntentOutbox>();
+        services.AddSingleton<InFlight>();
         services.AddSingleton<VmOutcomeRecorder>();
         services.ConfigureMarten(opts => opts.Schema.For<DirectorSecret>());
         if (Agents(configuration).Enabled) services.AddHostedService<Reconciler>();
@@ -46,6 +47,8 @@ public static class Configuration
     {
         var agents = Agents(configuration);
         opts.Discovery.IncludeAssembly(typeof(Configuration).Assembly);
+        // Longer than any driver call (Agents:DriverCallTimeout), so a slow cloud ends as a retried transient failure.
+        opts.DefaultExecutionTimeout = TimeSpan.FromMinutes(5);
         opts.PublishMessage<ProvisionVm>().ToLocalQueue("provisioning");
         opts.PublishMessage<CheckVmReadiness>().ToLocalQueue("readiness");
         opts.PublishMessage<TerminateVm>().ToLocalQueue("termination");

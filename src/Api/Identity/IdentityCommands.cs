@@ -12,6 +12,7 @@ public sealed record SessionResult(string Token, DateTimeOffset ExpiresAt, User 
 
 /// <summary>The glue of the identity slice: load, decide (Conpaas.Domain.Users), append, save.</summary>
 public sealed class IdentityCommands(
+    IDocumentStore store,
     IDocumentSession session,
     PasswordHasher hasher,
     IOptions<DirectorOptions> options,
@@ -71,10 +72,17 @@ public sealed class IdentityCommands(
 
         var token = Tokens.New();
         var started = new SessionStarted(Guid.CreateVersion7(), Tokens.HashOf(token), now + Options.SessionLifetime);
-        Stamp(user.Username);
-        session.Events.Append(user.Id, started);
-        session.DeleteWhere<LoginFailure>(f => f.UsernameKey == key);
-        await session.SaveChangesAsync(ct);
+        // The user's stream may be written at the same moment (a credit charge, another login): try again afresh.
+        await Projections.Writing.DecisionCommit.Retrying(async () =>
+        {
+            await using var write = store.LightweightSession();
+            write.CorrelationId = caller.CorrelationId;
+            write.LastModifiedBy = user.Username;
+            write.Events.Append(user.Id, started);
+            write.DeleteWhere<LoginFailure>(f => f.UsernameKey == key);
+            await write.SaveChangesAsync(ct);
+            return true;
+        });
         return new SessionResult(token, started.ExpiresAt, user);
     }
 

@@ -20,45 +20,45 @@ public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactor
 
     public async Task<CloudVm> Create(VmSpec spec, CancellationToken ct)
     {
+        VmRecord record;
+        var folder = Folder(spec.Name);
+        var launched = false;
         await _gate.WaitAsync(ct);
         try
         {
             // A file lock too: several Director nodes may share one machine's local cloud.
             Directory.CreateDirectory(settings.DataDirectory);
             await using var fileLock = await LockFile(ct);
-            var folder = Folder(spec.Name);
-            var record = File.Exists(Path.Combine(folder, "vm.json"))
+            record = File.Exists(Path.Combine(folder, "vm.json"))
                 ? JsonSerializer.Deserialize<VmRecord>(await File.ReadAllTextAsync(Path.Combine(folder, "vm.json"), ct), Json)!
                 : await NewRecord(spec, folder, ct);
-            if (LivePid(spec.Name) is null) await Launch(record, folder, ct);
-            return new CloudVm(record.Name, ProviderId(record), record.Address, CloudVmStatus.Pending);
+            if (Find(spec.Name) is null)
+            {
+                await Launch(record, folder, ct);
+                launched = true;
+            }
         }
         finally
         {
             _gate.Release();
         }
+
+        if (launched) await AwaitStart(record, folder, ct);
+        return new CloudVm(record.Name, ProviderId(record.Address), record.Address, CloudVmStatus.Pending);
     }
 
-    public Task<IReadOnlyList<CloudVm>> List(string namePrefix, CancellationToken ct)
-    {
-        var vms = new List<CloudVm>();
-        if (Directory.Exists(settings.DataDirectory))
-            foreach (var folder in Directory.GetDirectories(settings.DataDirectory))
-                if (Path.GetFileName(folder).StartsWith(namePrefix, StringComparison.Ordinal) && Read(folder) is { } vm)
-                    vms.Add(vm);
-        return Task.FromResult<IReadOnlyList<CloudVm>>(vms);
-    }
+    public Task<IReadOnlyList<CloudVm>> List(string namePrefix, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<CloudVm>>(Agents().Where(a => a.Name.StartsWith(namePrefix, StringComparison.Ordinal))
+            .Select(a => new CloudVm(a.Name, ProviderId(a.Listen), a.Listen, CloudVmStatus.Running)).ToList());
 
-    public Task<CloudVm?> Describe(string name, CancellationToken ct) => Task.FromResult(Read(Folder(name)));
+    public Task<CloudVm?> Describe(string name, CancellationToken ct) =>
+        Task.FromResult(Find(name) is { } a ? new CloudVm(a.Name, ProviderId(a.Listen), a.Listen, CloudVmStatus.Running) : null);
 
     public async Task Terminate(string name, CancellationToken ct)
     {
-        if (LivePid(name) is { } pid)
-        {
-            Signal(pid, Sigterm);
-            for (var i = 0; i < 50 && LivePid(name) is not null; i++) await Task.Delay(100, ct);
-            if (LivePid(name) is { } stubborn) Signal(stubborn, Sigkill);
-        }
+        foreach (var agent in AllAgents().Where(a => a.Name == name)) Signal(agent.Pid, Sigterm);
+        for (var i = 0; i < 50 && Find(name) is not null; i++) await Task.Delay(100, ct);
+        foreach (var stubborn in AllAgents().Where(a => a.Name == name)) Signal(stubborn.Pid, Sigkill);
 
         var folder = Folder(name);
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
@@ -83,9 +83,11 @@ public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactor
     {
         var used = Directory.GetDirectories(settings.DataDirectory)
             .Select(f => Path.Combine(f, "vm.json")).Where(File.Exists)
-            .Select(f => JsonSerializer.Deserialize<VmRecord>(File.ReadAllText(f), Json)!.Index).ToHashSet();
-        var index = Enumerable.Range(1, 250 * 250).First(i => !used.Contains(i));
-        var record = new VmRecord(spec.Name, spec.VmId, index, $"{settings.AddressPrefix}.{index / 250}.{index % 250 + 1}:{settings.Port}");
+            .Select(f => JsonSerializer.Deserialize<VmRecord>(File.ReadAllText(f), Json)!.Address)
+            .Concat(Agents().Select(a => a.Listen)) // an agent whose folder vanished still holds its address
+            .ToHashSet();
+        var index = Enumerable.Range(1, 250 * 250).First(i => !used.Contains(Address(i)));
+        var record = new VmRecord(spec.Name, spec.VmId, index, Address(index));
         Directory.CreateDirectory(folder);
         await File.WriteAllTextAsync(Path.Combine(folder, "boot.json"), JsonSerializer.Serialize(spec.Boot, Json), ct);
         // The boot context carries the VM's credential: readable by its owner only.
@@ -110,52 +112,66 @@ public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactor
         start.Environment["AGENT_LOG"] = Path.Combine(folder, "agent.log");
         start.Environment["DOTNET_gcServer"] = "0";
         using (var launcher = System.Diagnostics.Process.Start(start)!) await launcher.WaitForExitAsync(ct);
+    }
 
-        for (var i = 0; i < 100 && !File.Exists(pidFile); i++) await Task.Delay(50, ct);
+    /// <summary>Waits (without holding the driver's lock) until the agent has started or died.</summary>
+    private async Task AwaitStart(VmRecord record, string folder, CancellationToken ct)
+    {
+        var pidFile = Path.Combine(folder, "pid");
+        for (var i = 0; i < 100 && !File.Exists(pidFile) && Find(record.Name) is not null; i++) await Task.Delay(50, ct);
         if (!File.Exists(pidFile))
             throw new CloudDriverException($"The agent of {record.Name} did not start: {Tail(Path.Combine(folder, "agent.log"))}", transient: true);
         log.LogInformation("Local VM {Name} started at {Address}", record.Name, record.Address);
     }
 
-    private CloudVm? Read(string folder)
+    private sealed record Agent(int Pid, string Name, string Listen);
+
+    /// <summary>
+    /// This cloud's agents as the machine sees them: live processes whose command line boots from this cloud's
+    /// folder (how an operator would find them with ps). Zombies do not count.
+    /// </summary>
+    private List<Agent> Agents() =>
+        // The launcher shell and the agent it becomes share a command line for an instant: count each name once.
+        AllAgents().GroupBy(a => a.Name).Select(g => g.OrderByDescending(a => a.Pid).First()).ToList();
+
+    private List<Agent> AllAgents()
     {
-        var file = Path.Combine(folder, "vm.json");
-        if (!File.Exists(file)) return null;
-        VmRecord? record;
-        try
+        var agents = new List<Agent>();
+        var bootPrefix = settings.DataDirectory.TrimEnd('/') + "/";
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            record = JsonSerializer.Deserialize<VmRecord>(File.ReadAllText(file), Json);
-        }
-        catch (Exception ex) when (ex is JsonException or IOException)
-        {
-            return null;
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                var boot = Array.IndexOf(args, "--boot");
+                if (boot < 0 || boot + 1 >= args.Length || !args[boot + 1].StartsWith(bootPrefix, StringComparison.Ordinal)) continue;
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                if (stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z')) continue;
+                var name = Array.IndexOf(args, "--vm-name");
+                var listen = Array.IndexOf(args, "--listen");
+                if (name >= 0 && listen >= 0 && name + 1 < args.Length && listen + 1 < args.Length)
+                    agents.Add(new Agent(pid, args[name + 1], args[listen + 1]));
+            }
+            catch (IOException)
+            {
+                // The process ended while we looked.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
         }
 
-        return record is not null && LivePid(record.Name) is not null
-            ? new CloudVm(record.Name, ProviderId(record), record.Address, CloudVmStatus.Running)
-            : null;
+        return agents;
     }
 
-    /// <summary>The agent's pid while it runs; a zombie or a recycled pid does not count.</summary>
-    private int? LivePid(string name)
-    {
-        var pidFile = Path.Combine(Folder(name), "pid");
-        if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid)) return null;
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            if (stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z')) return null;
-            return File.ReadAllText($"/proc/{pid}/cmdline").Contains(name, StringComparison.Ordinal) ? pid : null;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
+    private Agent? Find(string name) => Agents().FirstOrDefault(a => a.Name == name);
+
+    private string Address(int index) => $"{settings.AddressPrefix}.{index / 250}.{index % 250 + 1}:{settings.Port}";
 
     private string Folder(string name) => Path.Combine(settings.DataDirectory, name);
 
-    private static string ProviderId(VmRecord record) => $"local-{record.Index}";
+    private static string ProviderId(string address) => $"local-{address}";
 
     private async Task<FileStream> LockFile(CancellationToken ct)
     {

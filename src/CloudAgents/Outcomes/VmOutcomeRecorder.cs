@@ -41,12 +41,15 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
             await using var session = store.LightweightSession();
             session.LastModifiedBy = Actor;
             session.CorrelationId = correlationId;
-            var vm = await session.LoadAsync<Vm>(outcome.VmId, ct)
-                     ?? throw new InvalidOperationException($"No VM {outcome.VmId}");
+            var serviceId = (await session.LoadAsync<Vm>(outcome.VmId, ct)
+                             ?? throw new InvalidOperationException($"No VM {outcome.VmId}")).ServiceId;
             // Outcomes of one service's VMs queue on the service stream's lock instead of racing and retrying:
             // a crash that loses fifty VMs at once still records fifty outcomes.
-            var stream = await session.Events.FetchForExclusiveWriting<Service>(vm.ServiceId, ct);
-            var service = stream.Aggregate ?? throw new InvalidOperationException($"No service {vm.ServiceId}");
+            var stream = await session.Events.FetchForExclusiveWriting<Service>(serviceId, ct);
+            var service = stream.Aggregate ?? throw new InvalidOperationException($"No service {serviceId}");
+            // The VM as it is now that we hold the lock: a duplicate outcome that waited must see the first one's effect.
+            await using var fresh = store.QuerySession();
+            var vm = (await fresh.LoadAsync<Vm>(outcome.VmId, ct))!;
             var owner = await session.LoadAsync<User>(service.OwnerId, ct);
             var ctx = contexts.Create(owner?.Credit ?? 0);
 

@@ -37,6 +37,8 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         Positive(o.OrphanGracePeriod, nameof(o.OrphanGracePeriod));
         Positive(o.StalledAfter, nameof(o.StalledAfter));
         Positive(o.DriverCallTimeout, nameof(o.DriverCallTimeout));
+        if (o.DriverCallTimeout > TimeSpan.FromMinutes(4))
+            problems.Add($"{AgentOptions.Section}:DriverCallTimeout {o.DriverCallTimeout} must be at most 00:04:00 (handlers run for at most 5 minutes)");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

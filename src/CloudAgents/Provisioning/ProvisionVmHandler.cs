@@ -15,7 +15,7 @@ public static class ProvisionVmHandler
 
     public static async Task Handle(ProvisionVm message, Envelope envelope, IDocumentStore store, CloudDriverRegistry drivers,
         VmOutcomeRecorder recorder, BootContexts boots, IMessageBus bus, IOptions<AgentOptions> options, TimeProvider clock,
-        ILogger<ProvisionVm> log, CancellationToken ct)
+        InFlight inFlight, ILogger<ProvisionVm> log, CancellationToken ct)
     {
         await using var session = store.QuerySession();
         var vm = await session.LoadAsync<Vm>(message.VmId, ct);
@@ -50,15 +50,18 @@ public static class ProvisionVmHandler
         {
             // Retried with backoff; the VM's name makes the retry find a VM the failed call did create.
             log.LogWarning("Creating {Vm} failed ({Reason}); attempt {Attempt} of {Max}", vm.Name, ex.Message, envelope.Attempts, MaxAttempts);
+            inFlight.Working(vm.Id, TimeSpan.FromSeconds(20 << Math.Min(envelope.Attempts, 4)) + options.Value.DriverCallTimeout);
             throw;
         }
         catch (CloudDriverException ex)
         {
+            inFlight.Done(vm.Id);
             await recorder.Record(new VmOutcome.Failed(vm.Id, $"The cloud refused the VM: {ex.Message}"), ct);
             return;
         }
 
         await recorder.Record(new VmOutcome.Created(vm.Id, created.ProviderId, created.Address), ct);
+        inFlight.Working(vm.Id, options.Value.ReadinessTimeout + options.Value.ReadinessPollInterval * 2);
         await bus.PublishAsync(new CheckVmReadiness(vm.Id, clock.GetUtcNow() + options.Value.ReadinessTimeout));
     }
 }
@@ -67,11 +70,15 @@ public static class ProvisionVmHandler
 public static class CheckVmReadinessHandler
 {
     public static async Task Handle(CheckVmReadiness message, IDocumentStore store, CloudDriverRegistry drivers,
-        VmOutcomeRecorder recorder, IMessageBus bus, IOptions<AgentOptions> options, TimeProvider clock, CancellationToken ct)
+        VmOutcomeRecorder recorder, IMessageBus bus, IOptions<AgentOptions> options, TimeProvider clock, InFlight inFlight, CancellationToken ct)
     {
         await using var session = store.QuerySession();
         var vm = await session.LoadAsync<Vm>(message.VmId, ct);
-        if (vm is null || vm.State != VmState.BOOTING) return;
+        if (vm is null || vm.State != VmState.BOOTING)
+        {
+            inFlight.Done(message.VmId);
+            return;
+        }
 
         var driver = drivers.For(vm.Cloud);
         var cloudVm = new CloudVm(vm.Name, vm.ProviderId ?? "", vm.Address, CloudVmStatus.Pending);
@@ -91,7 +98,13 @@ public static class CheckVmReadinessHandler
             await recorder.Record(new VmOutcome.Failed(vm.Id,
                 $"did not become ready within {options.Value.ReadinessTimeout.TotalSeconds:0} s"), ct);
         else
+        {
+            inFlight.Working(vm.Id, options.Value.ReadinessPollInterval * 3);
             await bus.ScheduleAsync(message, options.Value.ReadinessPollInterval);
+            return;
+        }
+
+        inFlight.Done(vm.Id);
     }
 }
 

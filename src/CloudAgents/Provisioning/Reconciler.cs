@@ -22,12 +22,15 @@ public sealed class Reconciler(
     CloudDriverRegistry drivers,
     VmOutcomeRecorder recorder,
     IServiceScopeFactory scopes,
+    InFlight inFlight,
     IOptions<AgentOptions> options,
     IConfiguration configuration,
     TimeProvider clock,
     ILogger<Reconciler> log) : BackgroundService
 {
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _orphansSeen = new();
+    private readonly ConcurrentDictionary<(string Cloud, string Name), DateTimeOffset> _orphansSeen = new();
+    // When each stalled VM was last handed back, and how long to wait before the next time (doubling).
+    private readonly ConcurrentDictionary<(string Cloud, Guid Vm), (DateTimeOffset At, TimeSpan Wait)> _resent = new();
 
     private string Prefix => (configuration["Director:DeploymentName"] is { Length: > 0 } d ? d : VmNaming.DefaultDeployment) + "-";
 
@@ -72,19 +75,24 @@ public sealed class Reconciler(
         var known = records.Select(v => v.Name).ToHashSet();
         foreach (var name in inventory.Keys.Where(n => !known.Contains(n)))
         {
-            var firstSeen = _orphansSeen.GetOrAdd(name, now);
+            var firstSeen = _orphansSeen.GetOrAdd((cloud, name), now);
             if (now - firstSeen < o.OrphanGracePeriod) continue;
             log.LogWarning("Terminating orphan VM {Vm} on cloud {Cloud}: no live VM in the log has that name", name, cloud);
             await driver.Terminate(name, ct);
-            _orphansSeen.TryRemove(name, out _);
+            _orphansSeen.TryRemove((cloud, name), out _);
         }
 
-        foreach (var gone in _orphansSeen.Keys.Where(n => !inventory.ContainsKey(n) || known.Contains(n))) _orphansSeen.TryRemove(gone, out _);
+        foreach (var gone in _orphansSeen.Keys.Where(k => k.Cloud == cloud && (!inventory.ContainsKey(k.Name) || known.Contains(k.Name))))
+            _orphansSeen.TryRemove(gone, out _);
 
+        foreach (var settled in _resent.Keys.Where(k => k.Cloud == cloud && records.All(r => r.Id != k.Vm))) _resent.TryRemove(settled, out _);
         await using var scope = scopes.CreateAsyncScope();
         var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
-        foreach (var vm in records.Where(v => now - v.UpdatedAt > o.StalledAfter))
+        foreach (var vm in records.Where(v => now - v.UpdatedAt > o.StalledAfter && !inFlight.IsWorking(v.Id)))
         {
+            // A handler may still be retrying with backoff: hand the VM back again only after a doubling wait.
+            if (_resent.TryGetValue((cloud, vm.Id), out var last) && last.At > vm.UpdatedAt && now - last.At < last.Wait) continue;
+            _resent[(cloud, vm.Id)] = (now, last.At > vm.UpdatedAt ? last.Wait * 2 : o.StalledAfter);
             object? retry = vm.State switch
             {
                 VmState.REQUESTED or VmState.PROVISIONING => new ProvisionVm(vm.Id),

@@ -167,6 +167,19 @@ public sealed class LocalCloudEndToEndTests(EndToEndCloud app) : IClassFixture<E
         Assert.Equal(2, credentials.Distinct().Count());
         Assert.All(credentials, c => Assert.StartsWith("vm_", c));
 
+        // The credential authenticates its own VM at the Director, and no other.
+        var (first, second) = (running.LiveNodes()[0], running.LiveNodes()[1]);
+        var (firstCredential, secondCredential) = (credentials[0], credentials[1]);
+        using (var self = await AskDirectorAsVm(first.Str("id"), firstCredential))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, self.StatusCode);
+            var me = JsonNode.Parse(await self.Content.ReadAsStringAsync(Ct))!;
+            Assert.Equal((first.Str("name"), appId), (me.Str("name"), me.Str("applicationId")));
+        }
+
+        using (var other = await AskDirectorAsVm(second.Str("id"), firstCredential))
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, other.StatusCode);
+
         // The manager tells its context over HTTP.
         var manager = Assert.Single(running.LiveNodes(), n => n.Str("role") == "MANAGER");
         var about = JsonNode.Parse((await AgentHttp.Get(manager.Str("address")))!)!;
@@ -177,5 +190,16 @@ public sealed class LocalCloudEndToEndTests(EndToEndCloud app) : IClassFixture<E
         await user.WaitFor(id, "STOPPED");
         await Wait.Eventually(() => !AgentProcess.Of(app.CloudDirectory).Any(a => running.LiveNodes().Any(n => n.Str("name") == a.VmName)),
             Wait.Short, "the service's agent processes gone after the stop");
+        // The credential dies with its VM.
+        using (var gone = await AskDirectorAsVm(second.Str("id"), secondCredential))
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, gone.StatusCode);
+    }
+
+    private async Task<HttpResponseMessage> AskDirectorAsVm(string vmId, string credential)
+    {
+        using var http = new HttpClient { BaseAddress = app.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/agent/v1/self");
+        request.Headers.TryAddWithoutValidation("Authorization", $"Vm {vmId} {credential}");
+        return await http.SendAsync(request, Ct);
     }
 }

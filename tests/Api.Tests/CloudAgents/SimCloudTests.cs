@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Conpaas.Api.Tests.Infrastructure;
 using Conpaas.CloudAgents.Drivers;
+using Conpaas.CloudAgents.Provisioning;
 using Conpaas.Domain.Vms;
 using Marten;
 using Microsoft.AspNetCore.Hosting;
@@ -23,7 +25,10 @@ public class SimClouds : LocalCloudApp
         ["Clouds:flaky:Driver"] = "sim",
         ["Clouds:flaky:Keys:ERROR_RATE"] = "0.2",
         ["Clouds:flaky:Keys:CREATED_BUT_ERROR_RATE"] = "0.3",
+        ["Clouds:flaky:Keys:DUPLICATE_RATE"] = "0.3",
         ["Clouds:flaky:Keys:SEED"] = "7",
+        ["Clouds:broken:Driver"] = "sim",
+        ["Clouds:broken:Keys:ERROR_RATE"] = "1",
         ["Clouds:slow-boot:Driver"] = "sim",
         ["Clouds:slow-boot:Keys:BOOT_MS"] = "600000",
         ["Clouds:slow-create:Driver"] = "sim",
@@ -120,6 +125,35 @@ public sealed class SimCloudTests(SimClouds app) : IClassFixture<SimClouds>
     }
 
     [Fact]
+    public async Task a_cloud_that_keeps_failing_is_retried_with_backoff_then_the_service_ends_in_error_with_the_drivers_message()
+    {
+        var user = await CloudUser.New(app);
+        var appId = await user.CreateApplication();
+        var id = await user.AddService(appId);
+        var clock = Stopwatch.StartNew();
+
+        await user.Start(id, "broken");
+        var failed = await user.WaitFor(id, "ERROR", Wait.Long);
+        var elapsed = clock.Elapsed;
+
+        var culprit = Assert.Single(failed.Nodes(), n => failed.Str("stateReason").Contains($"VM {n.Str("name")} failed"));
+        Assert.Contains("simulated cloud error", failed.Str("stateReason"));
+        Assert.Equal("FAILED", culprit.Str("state"));
+        Assert.Equal("The cloud refused the VM: simulated cloud error", culprit.Str("stateReason"));
+        await Wait.Until(() => user.Vms(appId, includeTerminated: false), vms => vms.Count == 0, Wait.Short, "every VM released");
+
+        // Backoff: the retries of one VM wait 1, 2, 4, 8 and 16 s, and there are at most MaxAttempts calls for it.
+        Assert.True(elapsed >= TimeSpan.FromSeconds(25), $"ERROR after {elapsed}: the retries did not back off");
+        var name = culprit.Str("name");
+        var retries = app.Logs.Lines.Where(l => l.Contains($"Creating {name} failed", StringComparison.Ordinal)).ToList();
+        Wait.Log($"{retries.Count} failed creates of {name} logged before it was given up; reconciler re-deliveries: "
+                 + app.Logs.Lines.Count(l => l.Contains($"VM {name} has been", StringComparison.Ordinal)));
+        Assert.True(retries.Count <= ProvisionVmHandler.MaxAttempts - 1,
+            $"{retries.Count} retried creates of {name}, more than the {ProvisionVmHandler.MaxAttempts - 1} retries of one backoff chain:\n"
+            + string.Join("\n", retries));
+    }
+
+    [Fact]
     public async Task a_stop_while_the_vms_boot_ends_stopped_and_no_vm_is_ever_running()
     {
         var user = await CloudUser.New(app);
@@ -173,7 +207,7 @@ public sealed class SimCloudTests(SimClouds app) : IClassFixture<SimClouds>
         Assert.Equal("default", clouds.Keys.First());
         Assert.Equal(("local", true, true), (clouds["default"]!.Str("driver"), clouds["default"]!["isDefault"]!.GetValue<bool>(),
             clouds["default"]!["healthy"]!.GetValue<bool>()));
-        foreach (var healthy in new[] { "default", "sim", "flaky", "slow-boot", "slow-create" })
+        foreach (var healthy in new[] { "default", "sim", "flaky", "broken", "slow-boot", "slow-create" })
         {
             Assert.True(clouds[healthy]!["healthy"]!.GetValue<bool>(), healthy);
             Assert.Empty(clouds[healthy]!.Items("problems"));
@@ -261,7 +295,8 @@ public sealed class NeverReadySimCloudTests(NeverReadyCloud app) : IClassFixture
         {
             var history = await user.History(vm.Str("id"));
             Assert.DoesNotContain(history, e => e.Str("type") == "VmReady");
-            Assert.Single(history, e => e.Str("type") == "VmTerminated");
+            Assert.True(history.Count(e => e.Str("type") == "VmTerminated") == 1,
+                $"{vm.Str("name")} should be terminated once; its history: " + string.Join(", ", history.Select(e => $"{e.Int("version")}:{e.Str("type")}")));
         }
 
         var serviceHistory = await user.History(id);
