@@ -48,8 +48,8 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
             var stream = await session.Events.FetchForExclusiveWriting<Service>(serviceId, ct);
             var service = stream.Aggregate ?? throw new InvalidOperationException($"No service {serviceId}");
             // The VM as it is now that we hold the lock: a duplicate outcome that waited must see the first one's effect.
-            await using var fresh = store.QuerySession();
-            var vm = (await fresh.LoadAsync<Vm>(outcome.VmId, ct))!;
+            // (A lightweight session keeps no identity map, so this reads the row again, on the same connection.)
+            var vm = (await session.LoadAsync<Vm>(outcome.VmId, ct))!;
             var owner = await session.LoadAsync<User>(service.OwnerId, ct);
             var ctx = contexts.Create(owner?.Credit ?? 0);
 

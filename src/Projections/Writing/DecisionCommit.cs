@@ -26,6 +26,14 @@ public static class DecisionCommit
         }
     }
 
+    /// <summary>PostgreSQL broke a lock cycle between two writers by aborting this one: it may simply run again.</summary>
+    private static bool IsDeadlock(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+            if (e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected }) return true;
+        return false;
+    }
+
     private static Type? StreamTypeOf(object first) => first switch
     {
         UserRegistered => typeof(User),
@@ -47,7 +55,7 @@ public static class DecisionCommit
             {
                 return await attempt();
             }
-            catch (ConcurrencyException) when (i < attempts)
+            catch (Exception ex) when (i < attempts && (ex is ConcurrencyException || IsDeadlock(ex)))
             {
                 // Exponential backoff with full jitter: racing writers spread out instead of colliding again.
                 await Task.Delay(Random.Shared.Next(1, 5 << Math.Min(i, 7)));
