@@ -31,6 +31,8 @@ public sealed class BenchOptions
     public string? Out { get; set; }
     public string? DirectorDll { get; set; }
     public bool KeepDatabases { get; set; }
+    /// <summary>Extra settings for every Director the run starts (experiments: `--director-env DOTNET_gcServer=0`).</summary>
+    public Dictionary<string, string> DirectorEnvironment { get; } = [];
 
     public bool Runs(string id) => Only.Count == 0 || Only.Contains(id);
 
@@ -71,6 +73,11 @@ public sealed class BenchOptions
                 case "--out": o.Out = Next(); break;
                 case "--director": o.DirectorDll = Next(); break;
                 case "--keep": o.KeepDatabases = true; break;
+                case "--director-env":
+                    var kv = Next().Split('=', 2);
+                    if (kv.Length != 2) throw new ArgumentException("--director-env takes KEY=VALUE");
+                    o.DirectorEnvironment[kv[0]] = kv[1];
+                    break;
                 case "-h" or "--help": throw new HelpRequested();
                 default: throw new ArgumentException($"Unknown argument '{a}' (see --help)");
             }
@@ -125,6 +132,7 @@ public sealed class BenchOptions
           --out FILE       where the Markdown goes (default bench/results.md; '-' for none)
           --director DLL   the Director to run (default: Conpaas.Api.dll next to the harness)
           --keep           keep the databases the run created
+          --director-env KEY=VALUE   an extra setting for every Director started (repeatable; for experiments)
         """;
 }
 

@@ -21,6 +21,8 @@ public sealed class Director : IAsyncDisposable
     public int Pid => _process.Id;
     /// <summary>From Process.Start to the first 200 on /health.</summary>
     public TimeSpan StartToHealthy { get; private set; }
+    /// <summary>RSS in MB (10^6 bytes) right after the first 200 on /health.</summary>
+    public double HealthyRss { get; private set; }
 
     private Director(Process process, Uri baseAddress, string connectionString)
     {
@@ -69,6 +71,8 @@ public sealed class Director : IAsyncDisposable
             ["Clouds__sim__Keys__LATENCY_MS"] = "0",
             ["Clouds__sim__Keys__BOOT_MS"] = "0",
             ["Agents__ReadinessPollInterval"] = "00:00:00.050",
+            // Users register with the most credit allowed: thousands of VM-hours are charged during a run.
+            ["Director__MaxCredit"] = "1000000",
         };
         if (extra is not null)
             foreach (var (k, v) in extra) env[k] = v;
@@ -125,6 +129,7 @@ public sealed class Director : IAsyncDisposable
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     StartToHealthy = TimeSpan.FromSeconds(Stats.SecondsSince(started));
+                    HealthyRss = Memory().Rss * 1024 * 1024 / 1e6;
                     return;
                 }
             }
@@ -143,17 +148,19 @@ public sealed class Director : IAsyncDisposable
         throw new TimeoutException($"The Director was not healthy within 120 s:\n{Output}");
     }
 
-    /// <summary>VmRSS (and VmHWM, the peak) of the Director process, in MiB.</summary>
-    public (double Rss, double Peak) Memory()
+    /// <summary>VmRSS, VmHWM (the peak), RssAnon (heaps, JIT'd code) and RssFile (mapped assemblies) of the Director process, in MiB.</summary>
+    public (double Rss, double Peak, double Anon, double File) Memory()
     {
-        double rss = double.NaN, hwm = double.NaN;
-        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        double rss = double.NaN, hwm = double.NaN, anon = double.NaN, file = double.NaN;
+        foreach (var line in System.IO.File.ReadLines($"/proc/{_process.Id}/status"))
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = KiB(line) / 1024.0;
             else if (line.StartsWith("VmHWM:", StringComparison.Ordinal)) hwm = KiB(line) / 1024.0;
+            else if (line.StartsWith("RssAnon:", StringComparison.Ordinal)) anon = KiB(line) / 1024.0;
+            else if (line.StartsWith("RssFile:", StringComparison.Ordinal)) file = KiB(line) / 1024.0;
         }
 
-        return (rss, hwm);
+        return (rss, hwm, anon, file);
 
         static double KiB(string line) => double.Parse(line.Split(':', 2)[1].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }

@@ -46,7 +46,8 @@ public static class Raw
     }
 
     /// <summary>Rows per second with <paramref name="connections"/> connections each committing <paramref name="rowsPerTx"/> rows per transaction.</summary>
-    public static async Task<double> InsertRate(string cs, int connections, int rowsPerTx, double warmup, double seconds)
+    /// <param name="notify">Each transaction also sends pg_notify, as every event-appending Director transaction does.</param>
+    public static async Task<double> InsertRate(string cs, int connections, int rowsPerTx, double warmup, double seconds, bool notify = false)
     {
         await Prepare(cs);
         var counts = new long[connections];
@@ -57,7 +58,34 @@ public static class Raw
             await using var conn = new NpgsqlConnection(cs);
             await conn.OpenAsync();
             await go.Task;
-            if (rowsPerTx == 1)
+            if (rowsPerTx == 1 && notify)
+            {
+                while (Stopwatch.GetTimestamp() < measureTo)
+                {
+                    var id = Guid.NewGuid();
+                    // One implicit transaction: the insert and the NOTIFY that PostgreSQL delivers at its commit.
+                    await using var batch = new NpgsqlBatch(conn)
+                    {
+                        BatchCommands =
+                        {
+                            new NpgsqlBatchCommand(Insert)
+                            {
+                                Parameters =
+                                {
+                                    new NpgsqlParameter { Value = id, NpgsqlDbType = NpgsqlDbType.Uuid },
+                                    new NpgsqlParameter { Value = id, NpgsqlDbType = NpgsqlDbType.Uuid },
+                                    new NpgsqlParameter { Value = Payload(id), NpgsqlDbType = NpgsqlDbType.Jsonb },
+                                    new NpgsqlParameter { Value = "bench", NpgsqlDbType = NpgsqlDbType.Varchar },
+                                },
+                            },
+                            new NpgsqlBatchCommand("select pg_notify('bench_events', '')"),
+                        },
+                    };
+                    await batch.ExecuteNonQueryAsync();
+                    if (Stopwatch.GetTimestamp() is var done && done >= measureFrom && done < measureTo) counts[i]++;
+                }
+            }
+            else if (rowsPerTx == 1)
             {
                 await using var cmd = new NpgsqlCommand(Insert, conn);
                 cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid });
