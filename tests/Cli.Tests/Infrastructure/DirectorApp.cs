@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Conpaas.Api.Tests.Infrastructure;
 using Xunit;
 
 namespace Conpaas.Cli.Tests.Infrastructure;
