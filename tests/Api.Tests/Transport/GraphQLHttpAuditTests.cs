@@ -11,37 +11,8 @@ public sealed class GraphQLHttpAuditTests(DirectorApp app) : IClassFixture<Direc
     [Fact]
     public async Task every_graphql_http_server_audit_passes()
     {
-        var tools = Path.Combine(Repo.Root, "tests", "js");
-        Assert.True(Directory.Exists(Path.Combine(tools, "node_modules", "graphql-http")),
-            $"{tools}/node_modules is missing: run `npm ci` in {tools}");
-
-        var psi = new ProcessStartInfo("node")
-        {
-            ArgumentList = { "audit.mjs", new Uri(app.BaseAddress, "/graphql").ToString() },
-            WorkingDirectory = tools,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var node = Process.Start(psi)!;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        var stdout = node.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = node.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await node.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
-        {
-            Assert.Fail("node audit.mjs did not finish within 60 s");
-        }
-        finally
-        {
-            if (!node.HasExited) node.Kill(entireProcessTree: true);
-        }
-
-        Assert.True(node.ExitCode == 0, $"node audit.mjs exited with {node.ExitCode}: {await stderr}");
-        var audits = JsonNode.Parse(await stdout)!.AsArray()
+        var output = await NodeTools.Run("audit.mjs", ["graphql-http"], new Uri(app.BaseAddress, "/graphql").ToString());
+        var audits = JsonNode.Parse(output)!.AsArray()
             .Select(a => (Name: a!["name"]!.GetValue<string>(), Status: a["status"]!.GetValue<string>(), Reason: a["reason"]?.ToString()))
             .ToList();
 

@@ -387,38 +387,6 @@ public static class Wait
 /// <summary>Runs one of the Node clients of tests/js and returns what it printed.</summary>
 public static class NodeClient
 {
-    public static async Task<JsonObject> Run(string script, Uri url, object spec)
-    {
-        var tools = Path.Combine(Repo.Root, "tests", "js");
-        Assert.True(Directory.Exists(Path.Combine(tools, "node_modules", "graphql-ws")) && Directory.Exists(Path.Combine(tools, "node_modules", "graphql-sse")),
-            $"{tools}/node_modules lacks graphql-ws or graphql-sse: run `npm ci` in {tools}");
-
-        var psi = new ProcessStartInfo("node")
-        {
-            ArgumentList = { script, url.ToString(), JsonSerializer.Serialize(spec) },
-            WorkingDirectory = tools,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var node = Process.Start(psi)!;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
-        var stdout = node.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = node.StandardError.ReadToEndAsync(timeout.Token);
-        try
-        {
-            await node.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
-        {
-            Assert.Fail($"node {script} did not finish within 60 s");
-        }
-        finally
-        {
-            if (!node.HasExited) node.Kill(entireProcessTree: true);
-        }
-
-        Assert.True(node.ExitCode == 0, $"node {script} exited with {node.ExitCode}: {await stderr}\n{await stdout}");
-        return JsonNode.Parse(await stdout)!.AsObject();
-    }
+    public static async Task<JsonObject> Run(string script, Uri url, object spec) =>
+        JsonNode.Parse(await NodeTools.Run(script, ["graphql-ws", "graphql-sse"], url.ToString(), JsonSerializer.Serialize(spec)))!.AsObject();
 }
