@@ -118,7 +118,13 @@ public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactor
     private async Task AwaitStart(VmRecord record, string folder, CancellationToken ct)
     {
         var pidFile = Path.Combine(folder, "pid");
-        for (var i = 0; i < 100 && !File.Exists(pidFile) && Find(record.Name) is not null; i++) await Task.Delay(50, ct);
+        // Just after the launcher returns, the agent may be between fork and exec and not yet show in /proc:
+        // only a process absent for half a second has died.
+        for (int i = 0, absent = 0; i < 100 && !File.Exists(pidFile) && absent < 10; i++)
+        {
+            absent = Find(record.Name) is null ? absent + 1 : 0;
+            await Task.Delay(50, ct);
+        }
         if (!File.Exists(pidFile))
             throw new CloudDriverException($"The agent of {record.Name} did not start: {Tail(Path.Combine(folder, "agent.log"))}", transient: true);
         log.LogInformation("Local VM {Name} started at {Address}", record.Name, record.Address);
