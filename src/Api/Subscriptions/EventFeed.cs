@@ -37,6 +37,7 @@ public sealed class SubscriberTooSlowException() : Exception("The subscriber fel
 public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> options, ILogger<EventFeed> log) : BackgroundService
 {
     public const int DefaultCapacity = 10_000;
+    private const int Page = 1000;
     private const string Tombstone = "tombstone";
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1), GapPoll = TimeSpan.FromMilliseconds(20),
         GapLimit = TimeSpan.FromSeconds(10);
@@ -108,24 +109,45 @@ public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> op
     {
         while (true)
         {
-            var rows = await EventRows.Read(conn,
-                $"select {EventRows.Columns} from {EventRows.From(Schema)} where e.seq_id > @after order by e.seq_id limit 1000",
-                ct, ("after", _position));
-            foreach (var row in rows)
+            // With nobody subscribed the feed only keeps its place: numbers and types, no data, no owners.
+            bool light;
+            lock (_gate) light = _subscribers.Count == 0;
+            var rows = light ? await Positions(conn, ct) : (await EventRows.Read(conn,
+                $"select {EventRows.Columns} from {EventRows.From(Schema)} where e.seq_id > @after order by e.seq_id limit {Page}",
+                ct, ("after", _position))).Select(r => (r.Event.Sequence, r.Event.Type, (OwnedEvent?)r)).ToList();
+            var joined = false;
+            foreach (var (sequence, type, row) in rows)
             {
-                if (row.Event.Sequence != _position + 1 && !await GapIsPermanent(conn, row.Event.Sequence, ct)) return;
+                if (sequence != _position + 1 && !await GapIsPermanent(conn, sequence, ct)) return;
                 _gap = null;
                 lock (_gate)
                 {
-                    _position = row.Event.Sequence;
+                    // Someone subscribed during a light read: read again in full from here.
+                    if (row is null && _subscribers.Count > 0)
+                    {
+                        joined = true;
+                        break;
+                    }
+
+                    _position = sequence;
                     // Marten's tombstones only fill numbers burnt by failed appends: nothing happened there.
-                    if (row.Event.Type == Tombstone) continue;
+                    if (type == Tombstone || row is null) continue;
                     foreach (var subscriber in _subscribers) subscriber.Offer(row);
                 }
             }
 
-            if (rows.Count < 1000) return;
+            if (!joined && rows.Count < Page) return;
         }
+    }
+
+    private async Task<List<(long Sequence, string Type, OwnedEvent? Row)>> Positions(NpgsqlConnection conn, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand($"select seq_id, type from {Schema}.mt_events where seq_id > @after order by seq_id limit {Page}", conn);
+        cmd.Parameters.AddWithValue("after", _position);
+        var rows = new List<(long, string, OwnedEvent?)>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) rows.Add((reader.GetInt64(0), reader.GetString(1), null));
+        return rows;
     }
 
     /// <summary>

@@ -1,24 +1,64 @@
 using Marten;
 using Marten.Services;
+using Marten.Storage;
 
 namespace Conpaas.Projections.Live;
 
 /// <summary>
-/// Wakes every Director node's live feed when events commit: a NOTIFY queued inside the transaction is
-/// delivered by PostgreSQL at commit, and only if it commits.
+/// Wakes every Director node's live feed when events commit: after a commit that appended events, a NOTIFY goes out
+/// on a connection of its own. The NOTIFY is not queued inside the appending transaction: PostgreSQL holds one
+/// lock per cluster from a notifying transaction's pre-commit until its commit is flushed, so every appending
+/// commit would wait for the previous one's fsync (no group commit). Commits that land while a NOTIFY is on its
+/// way share the next one. A NOTIFY lost to a crash between commit and send costs a feed at most its idle poll.
 /// </summary>
 public sealed class NotifyOnCommit(string channel) : IDocumentSessionListener
 {
+    private const int Idle = 0, Sending = 1, SendingAndPending = 2;
+    private int _state;
+
     public static string ChannelFor(string schema) => $"{schema}_events";
 
-    public Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
+    public Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token) => Task.CompletedTask;
+
+    public Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
     {
-        if (session.PendingChanges.Streams().Any(s => s.Events.Count > 0))
-            session.QueueSqlCommand($"select pg_notify('{channel}', '')");
+        if (commit.GetEvents().Any()) Signal(session.Database);
         return Task.CompletedTask;
     }
 
-    public Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token) => Task.CompletedTask;
+    /// <summary>Asks for a NOTIFY: starts a sender when none runs, otherwise leaves one more for the running one to send.</summary>
+    private void Signal(IMartenDatabase database)
+    {
+        while (true)
+        {
+            var state = Volatile.Read(ref _state);
+            if (state == SendingAndPending) return;
+            if (Interlocked.CompareExchange(ref _state, state == Idle ? Sending : SendingAndPending, state) != state) continue;
+            if (state == Idle) _ = Task.Run(() => Send(database));
+            return;
+        }
+    }
+
+    private async Task Send(IMartenDatabase database)
+    {
+        do
+        {
+            try
+            {
+                await using var conn = database.CreateConnection();
+                await conn.OpenAsync();
+                await using var notify = conn.CreateCommand();
+                notify.CommandText = $"notify {channel}";
+                await notify.ExecuteNonQueryAsync();
+            }
+            catch (Exception)
+            {
+                // The database is going away or unreachable: the feeds' idle poll picks the events up.
+            }
+        }
+        // Sending → Idle ends the sender; SendingAndPending → Sending sends once more for the commits that came meanwhile.
+        while (Interlocked.Decrement(ref _state) > Idle);
+    }
 
     public void DocumentLoaded(object id, object document)
     {
