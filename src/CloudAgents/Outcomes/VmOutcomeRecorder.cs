@@ -13,6 +13,8 @@ public abstract record VmOutcome(Guid VmId)
 {
     public sealed record Provisioning(Guid VmId) : VmOutcome(VmId);
     public sealed record Created(Guid VmId, string ProviderId, string? Address) : VmOutcome(VmId);
+    /// <summary>Created, and already answering when first asked (one transaction instead of two).</summary>
+    public sealed record CreatedAndReady(Guid VmId, string ProviderId, string Address) : VmOutcome(VmId);
     public sealed record Ready(Guid VmId, string Address) : VmOutcome(VmId);
     public sealed record Failed(Guid VmId, string Reason) : VmOutcome(VmId);
     public sealed record Terminated(Guid VmId) : VmOutcome(VmId);
@@ -23,7 +25,8 @@ public abstract record VmOutcome(Guid VmId)
 /// Records a VM outcome and its service's reaction in one transaction. The service stream's version check
 /// serializes everything that happens to a service's VMs (a stop racing a readiness check, two VMs ready at once).
 /// </summary>
-public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactory contexts, Provisioning.IntentOutbox outbox, IServiceProvider services)
+public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactory contexts, Provisioning.IntentOutbox outbox, IServiceProvider services,
+    TimeProvider clock)
 {
     public const string Actor = "system";
 
@@ -35,12 +38,38 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
             await ca.Revoke(outcome.VmId, ct);
     }
 
-    private async Task Decide(VmOutcome outcome, CancellationToken ct, string? correlationId) =>
+    private async Task Decide(VmOutcome outcome, CancellationToken ct, string? correlationId)
+    {
+        if (outcome is VmOutcome.Provisioning or VmOutcome.Created) await DecideOnVm(outcome, ct, correlationId);
+        else await DecideWithService(outcome, ct, correlationId);
+    }
+
+    /// <summary>
+    /// Progress that concerns the VM alone (its service neither reacts nor is read) is checked against the VM
+    /// stream's version only: it does not queue behind its service's other VMs.
+    /// </summary>
+    private async Task DecideOnVm(VmOutcome outcome, CancellationToken ct, string? correlationId) =>
         await DecisionCommit.Retrying(async () =>
         {
-            await using var session = store.LightweightSession();
-            session.LastModifiedBy = Actor;
-            session.CorrelationId = correlationId;
+            await using var session = Open(correlationId);
+            var stream = await session.Events.FetchForWriting<Vm>(outcome.VmId, ct);
+            var vm = stream.Aggregate ?? throw new InvalidOperationException($"No VM {outcome.VmId}");
+            var decision = outcome switch
+            {
+                VmOutcome.Provisioning => VmOutcomes.Provisioning(vm),
+                VmOutcome.Created c => VmOutcomes.Created(vm, c.ProviderId, c.Address, clock.GetUtcNow()),
+                _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
+            };
+            if (decision.Events.Count > 0) throw new InvalidOperationException("A VM-only outcome moved its service");
+            session.Append(stream, decision);
+            await outbox.Save(session, ct);
+            return decision;
+        });
+
+    private async Task DecideWithService(VmOutcome outcome, CancellationToken ct, string? correlationId) =>
+        await DecisionCommit.Retrying(async () =>
+        {
+            await using var session = Open(correlationId);
             var serviceId = (await session.LoadAsync<Vm>(outcome.VmId, ct)
                              ?? throw new InvalidOperationException($"No VM {outcome.VmId}")).ServiceId;
             // Outcomes of one service's VMs queue on the service stream's lock instead of racing and retrying:
@@ -55,8 +84,8 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
 
             var decision = outcome switch
             {
-                VmOutcome.Provisioning => VmOutcomes.Provisioning(vm),
-                VmOutcome.Created c => VmOutcomes.Created(vm, c.ProviderId, c.Address, ctx.Now),
+                VmOutcome.CreatedAndReady c => VmOutcomes.Created(vm, c.ProviderId, c.Address, ctx.Now)
+                    .Then(VmOutcomes.Ready(service, vm, c.Address)),
                 VmOutcome.Ready r => VmOutcomes.Ready(service, vm, r.Address),
                 VmOutcome.Failed f => VmOutcomes.Failed(service, vm, f.Reason, ctx),
                 VmOutcome.Terminated => VmOutcomes.Terminated(service, vm, ctx.Now),
@@ -67,4 +96,12 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
             await outbox.Save(session, ct);
             return decision;
         });
+
+    private IDocumentSession Open(string? correlationId)
+    {
+        var session = store.LightweightSession();
+        session.LastModifiedBy = Actor;
+        session.CorrelationId = correlationId;
+        return session;
+    }
 }

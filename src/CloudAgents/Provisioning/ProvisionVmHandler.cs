@@ -60,9 +60,30 @@ public static class ProvisionVmHandler
             return;
         }
 
+        // A cloud that hands over VMs ready at once (the sim cloud, a warm pool) needs no scheduled check.
+        if (await ReadyAtOnce(driver, created, options.Value, ct))
+        {
+            await recorder.Record(new VmOutcome.CreatedAndReady(vm.Id, created.ProviderId, created.Address ?? ""), ct);
+            inFlight.Done(vm.Id);
+            return;
+        }
+
         await recorder.Record(new VmOutcome.Created(vm.Id, created.ProviderId, created.Address), ct);
         inFlight.Working(vm.Id, options.Value.ReadinessTimeout + options.Value.ReadinessPollInterval * 2);
         await bus.PublishAsync(new CheckVmReadiness(vm.Id, clock.GetUtcNow() + options.Value.ReadinessTimeout));
+    }
+
+    private static async Task<bool> ReadyAtOnce(ICloudDriver driver, CloudVm created, AgentOptions options, CancellationToken ct)
+    {
+        try
+        {
+            return await Calls.WithTimeout(options.DriverCallTimeout, ct, t => driver.IsReady(created, t));
+        }
+        catch (CloudDriverException)
+        {
+            // Not answering yet is what the scheduled checks are for.
+            return false;
+        }
     }
 }
 
