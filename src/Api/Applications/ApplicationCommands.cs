@@ -23,8 +23,7 @@ public sealed class ApplicationCommands(IDocumentStore store, CommandSessions se
         await using var session = sessions.Open();
         try
         {
-            if (await session.Query<Application>().AnyAsync(a => a.OwnerId == owner.Id && a.Name == name!.Trim() && !a.Deleted, ct))
-                throw ApplicationDecisions.NameTaken(name!).ToException();
+            // A name in use is found by the unique index (ux_application_owner_name) at commit, not by a query first.
             session.Events.StartStream<Application>(id, created.ToArray());
             await sessions.Save(session, ct);
         }

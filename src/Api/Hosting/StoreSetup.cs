@@ -51,7 +51,11 @@ public static class StoreSetup
                 [$"ConnectionStrings:{ConnectionStringName} is missing: set it (environment ConnectionStrings__{ConnectionStringName}) to a PostgreSQL connection string, e.g. the output of scripts/postgres.sh url"]);
         try
         {
-            return new NpgsqlConnectionStringBuilder(value) { ApplicationName = "conpaas-director" }.ConnectionString;
+            var builder = new NpgsqlConnectionStringBuilder(value) { ApplicationName = "conpaas-director" };
+            // The Director sends the same few statements all day: prepared once per connection, PostgreSQL stops
+            // parsing and planning them on every call. An operator's own setting wins.
+            if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 100;
+            return builder.ConnectionString;
         }
         catch (ArgumentException ex)
         {
