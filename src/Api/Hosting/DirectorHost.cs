@@ -44,6 +44,7 @@ public static class DirectorHost
         builder.Services.AddScoped<HistoryQueries>();
         builder.Services.AddScoped<Credits.CreditCommands>();
         builder.Services.AddSingleton<Subscriptions.EventFeed>();
+        builder.Services.AddSingleton<Subscriptions.SharedLoads>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Subscriptions.EventFeed>());
         return builder;
     }

@@ -48,10 +48,10 @@ public sealed class DirectorSubscription : ObjectGraphType
             .ResolveStreamAsync(async c =>
             {
                 var service = await c.Get<Reads>().Service(Ids.Parse(c.GetArgument<string>("id"), "id"), null, c.CancellationToken);
-                return Live(c, ev => ev.ServiceId == service.Id, async (_, emit, ct) =>
+                var loads = c.Get<SharedLoads>();
+                return Live(c, ev => ev.ServiceId == service.Id, async (ev, emit, ct) =>
                 {
-                    await using var session = c.Get<IDocumentStore>().QuerySession();
-                    var now = await session.LoadAsync<Service>(service.Id, ct);
+                    var now = await loads.After<Service>(service.Id, ev.Event.Sequence, ct);
                     if (now is null) return false;
                     emit(now);
                     return !now.Removed;
@@ -64,10 +64,10 @@ public sealed class DirectorSubscription : ObjectGraphType
             .ResolveStreamAsync(async c =>
             {
                 var app = await c.Get<Reads>().Application(Ids.Parse(c.GetArgument<string>("id"), "id"), null, c.CancellationToken);
-                return Live(c, ev => ev.ApplicationId == app.Id, async (_, emit, ct) =>
+                var loads = c.Get<SharedLoads>();
+                return Live(c, ev => ev.ApplicationId == app.Id, async (ev, emit, ct) =>
                 {
-                    await using var session = c.Get<IDocumentStore>().QuerySession();
-                    var now = await session.LoadAsync<Application>(app.Id, ct);
+                    var now = await loads.After<Application>(app.Id, ev.Event.Sequence, ct);
                     if (now is null) return false;
                     emit(now);
                     return !now.Deleted;
@@ -82,11 +82,11 @@ public sealed class DirectorSubscription : ObjectGraphType
                 Guid? appId = null;
                 if (c.GetArgument<string?>("applicationId") is { } id)
                     appId = (await c.Get<Reads>().Application(Ids.Parse(id, "applicationId"), null, c.CancellationToken)).Id;
+                var loads = c.Get<SharedLoads>();
                 return Live(c, ev => ev.Kind == StreamKind.Vm && ev.OwnerId == me.Id && (appId is null || ev.ApplicationId == appId),
                     async (ev, emit, ct) =>
                     {
-                        await using var session = c.Get<IDocumentStore>().QuerySession();
-                        if (await session.LoadAsync<Vm>(ev.Event.StreamId, ct) is { } vm) emit(vm);
+                        if (await loads.After<Vm>(ev.Event.StreamId, ev.Event.Sequence, ct) is { } vm) emit(vm);
                         return true;
                     });
             });
