@@ -25,7 +25,8 @@ public sealed record CertificateProfile(
         new DateTimeOffset(certificate.NotAfter).ToUniversalTime(),
         certificate.GetCertHashString(HashAlgorithmName.SHA256),
         ApplicationId,
-        VmId);
+        VmId,
+        VmId is null ? null : OwnerId);
 }
 
 /// <summary>

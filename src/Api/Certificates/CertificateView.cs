@@ -7,12 +7,12 @@ namespace Conpaas.Api.Certificates;
 
 /// <summary>
 /// Every certificate the CA issued, keyed by serial (upper-case hexadecimal), across all users: how revocation finds a
-/// serial's owner and how the CRL finds every revoked certificate. Built inline from the user streams.
+/// serial's owner and how the CRL finds every revoked certificate. Built inline from the user and VM streams.
 /// </summary>
 public sealed class CertificateView
 {
     public string Id { get; set; } = "";
-    /// <summary>The user whose stream records it (for a VM's certificate, the VM's owner).</summary>
+    /// <summary>Whose certificate it is: the user's own, or for a VM's certificate (recorded on the VM's stream) the VM's owner.</summary>
     public Guid UserId { get; set; }
     public string Subject { get; set; } = "";
     public string Role { get; set; } = "";
@@ -45,7 +45,7 @@ public sealed class CertificateProjection : IProjection
                     var view = new CertificateView
                     {
                         Id = issued.Serial,
-                        UserId = e.StreamId,
+                        UserId = issued.OwnerId ?? e.StreamId,
                         Subject = issued.Subject,
                         Role = issued.Role,
                         ApplicationId = issued.ApplicationId,

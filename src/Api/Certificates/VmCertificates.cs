@@ -15,8 +15,9 @@ public sealed record VmCertificate(string Serial, DateTimeOffset NotAfter, strin
 /// <summary>
 /// Certificates for VMs, as ConPaaS put a manager or agent certificate into every VM's user-data: a fresh P-256 key
 /// made here (it goes into the boot context and is kept nowhere else), role manager or agent, the VM's application and
-/// the VM itself in the subjectAltName. Recorded on the owner's stream like the owner's own certificates, so the owner
-/// sees them in their history and may revoke them; <see cref="RevokeVmCertificates"/> revokes them when the VM ends.
+/// the VM itself in the subjectAltName. Recorded on the VM's own stream (naming the owner), so the owner sees them in
+/// the VM's history and the audit log and may revoke them; <see cref="RevokeVmCertificates"/> revokes them when the VM
+/// ends. Not on the owner's stream: a thousand VMs of one user starting at once would queue on that one stream.
 /// </summary>
 public sealed class VmCertificates(
     IDocumentStore store,
@@ -46,7 +47,7 @@ public sealed class VmCertificates(
         await DecisionCommit.Retrying(async () =>
         {
             await using var session = Session();
-            session.Events.Append(vm.OwnerId, issued);
+            session.Events.Append(vm.Id, issued);
             await session.SaveChangesAsync(ct);
             return true;
         });
@@ -62,7 +63,7 @@ public sealed class VmCertificates(
             var live = await session.Query<CertificateView>().Where(c => c.VmId == vmId && c.RevokedAt == null).ToListAsync(ct);
             var now = clock.GetUtcNow();
             foreach (var certificate in live)
-                session.Events.Append(certificate.UserId,
+                session.Events.Append(certificate.VmId ?? certificate.UserId,
                     new CertificateRevoked(certificate.Id, RevocationReasons.Name(RevocationReason.CESSATION_OF_OPERATION), now));
             await session.SaveChangesAsync(ct);
             return live.Count;

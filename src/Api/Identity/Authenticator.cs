@@ -29,8 +29,14 @@ public sealed class Authenticator(IQuerySession session, TimeProvider clock)
         {
             // The session and its user in one round trip: every authenticated request pays for this.
             var hash = Tokens.HashOf(token);
-            view = await session.Query<SessionView>().Include<User>(v => v.UserId, u => user = u)
-                .Where(v => v.Id == hash).SingleOrDefaultAsync(ct);
+            var batch = session.CreateBatchQuery();
+            var viewRead = batch.Load<SessionView>(hash);
+            var userRead = batch.Query<User>(
+                $"where d.id = (select cast(s.data ->> 'userId' as uuid) from {session.DocumentStore.Options.DatabaseSchemaName}.mt_doc_sessionview s where s.id = ?)",
+                hash);
+            await batch.Execute(ct);
+            view = await viewRead;
+            user = (await userRead).SingleOrDefault();
         }
 
         if (view is null || view.ExpiresAt <= clock.GetUtcNow() || user is null) caller.Reject("Invalid, expired or revoked token: log in again");

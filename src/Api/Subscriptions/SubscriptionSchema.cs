@@ -83,7 +83,9 @@ public sealed class DirectorSubscription : ObjectGraphType
                 if (c.GetArgument<string?>("applicationId") is { } id)
                     appId = (await c.Get<Reads>().Application(Ids.Parse(id, "applicationId"), null, c.CancellationToken)).Id;
                 var loads = c.Get<SharedLoads>();
-                return Live(c, ev => ev.Kind == StreamKind.Vm && ev.OwnerId == me.Id && (appId is null || ev.ApplicationId == appId),
+                // A certificate recorded on a VM's stream changes nothing vmChanged shows.
+                return Live(c, ev => ev.Kind == StreamKind.Vm && ev.OwnerId == me.Id && (appId is null || ev.ApplicationId == appId)
+                                     && !ev.Event.Type.StartsWith("Certificate", StringComparison.Ordinal),
                     async (ev, emit, ct) =>
                     {
                         if (await loads.After<Vm>(ev.Event.StreamId, ev.Event.Sequence, ct) is { } vm) emit(vm);

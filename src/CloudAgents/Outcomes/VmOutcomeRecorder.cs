@@ -25,47 +25,23 @@ public abstract record VmOutcome(Guid VmId)
 /// Records a VM outcome and its service's reaction in one transaction. The service stream's version check
 /// serializes everything that happens to a service's VMs (a stop racing a readiness check, two VMs ready at once).
 /// </summary>
-public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactory contexts, Provisioning.IntentOutbox outbox, IServiceProvider services,
-    TimeProvider clock)
+public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactory contexts, Provisioning.IntentOutbox outbox, IServiceProvider services)
 {
     public const string Actor = "system";
 
     public async Task Record(VmOutcome outcome, CancellationToken ct, string? correlationId = null)
     {
-        await Decide(outcome, ct, correlationId);
+        await DecideWithService(outcome, ct, correlationId);
         // A VM that is gone keeps no valid certificate.
         if (outcome is VmOutcome.Terminated or VmOutcome.Lost && services.GetService(typeof(Provisioning.IVmCertificates)) is Provisioning.IVmCertificates ca)
             await ca.Revoke(outcome.VmId, ct);
     }
 
-    private async Task Decide(VmOutcome outcome, CancellationToken ct, string? correlationId)
-    {
-        if (outcome is VmOutcome.Provisioning or VmOutcome.Created) await DecideOnVm(outcome, ct, correlationId);
-        else await DecideWithService(outcome, ct, correlationId);
-    }
-
-    /// <summary>
-    /// Progress that concerns the VM alone (its service neither reacts nor is read) is checked against the VM
-    /// stream's version only: it does not queue behind its service's other VMs.
-    /// </summary>
-    private async Task DecideOnVm(VmOutcome outcome, CancellationToken ct, string? correlationId) =>
-        await DecisionCommit.Retrying(async () =>
-        {
-            await using var session = Open(correlationId);
-            var stream = await session.Events.FetchForWriting<Vm>(outcome.VmId, ct);
-            var vm = stream.Aggregate ?? throw new InvalidOperationException($"No VM {outcome.VmId}");
-            var decision = outcome switch
-            {
-                VmOutcome.Provisioning => VmOutcomes.Provisioning(vm),
-                VmOutcome.Created c => VmOutcomes.Created(vm, c.ProviderId, c.Address, clock.GetUtcNow()),
-                _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
-            };
-            if (decision.Events.Count > 0) throw new InvalidOperationException("A VM-only outcome moved its service");
-            session.Append(stream, decision);
-            await outbox.Save(session, ct);
-            return decision;
-        });
-
+    /// <remarks>
+    /// Every outcome, even one that only moves the VM's own stream, takes the service stream's lock: the service's
+    /// decisions append to its VMs' streams without reading them, so the service stream is what orders all writes to
+    /// a VM (and keeps its inline snapshot from being overwritten by a writer that read it earlier).
+    /// </remarks>
     private async Task DecideWithService(VmOutcome outcome, CancellationToken ct, string? correlationId) =>
         await DecisionCommit.Retrying(async () =>
         {
@@ -84,6 +60,8 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
 
             var decision = outcome switch
             {
+                VmOutcome.Provisioning => VmOutcomes.Provisioning(vm),
+                VmOutcome.Created c => VmOutcomes.Created(vm, c.ProviderId, c.Address, ctx.Now),
                 VmOutcome.CreatedAndReady c => VmOutcomes.Created(vm, c.ProviderId, c.Address, ctx.Now)
                     .Then(VmOutcomes.Ready(service, vm, c.Address)),
                 VmOutcome.Ready r => VmOutcomes.Ready(service, vm, r.Address),

@@ -33,8 +33,9 @@ public sealed record CreditCharged(Guid VmId, int Hour, int Amount, string VmNam
 public sealed record CreditExhausted(string Reason);
 
 /// <summary>
-/// The Director's CA signed a certificate for this user (or, role manager/agent, for one of the user's VMs). The subject
-/// is the CA's choice, never the request's; <see cref="Fingerprint"/> is the SHA-256 of the certificate (hexadecimal).
+/// The Director's CA signed a certificate for this user (on the user's stream) or, role manager/agent, for one of the
+/// user's VMs (on the VM's stream, with <see cref="OwnerId"/>). The subject is the CA's choice, never the request's;
+/// <see cref="Fingerprint"/> is the SHA-256 of the certificate (hexadecimal).
 /// </summary>
 public sealed record CertificateIssued(
     string Serial,
@@ -44,7 +45,8 @@ public sealed record CertificateIssued(
     DateTimeOffset NotAfter,
     string Fingerprint,
     Guid? ApplicationId = null,
-    Guid? VmId = null);
+    Guid? VmId = null,
+    Guid? OwnerId = null);
 
 /// <summary>A certificate of this user was revoked; <see cref="Reason"/> is the RFC 5280 name (unspecified, keyCompromise, …).</summary>
 public sealed record CertificateRevoked(string Serial, string Reason, DateTimeOffset RevokedAt);

@@ -9,11 +9,11 @@ using static Conpaas.Api.Tests.Certificates.Kit;
 
 namespace Conpaas.Api.Tests.Certificates;
 
-/// <summary>A VM's own certificate (for its boot context): its role and application, its owner's stream, revoked when it ends.</summary>
+/// <summary>A VM's own certificate (for its boot context): its role and application, the VM's stream, revoked when it ends.</summary>
 public sealed class VmCertificateTests(CertificateApp app) : IClassFixture<CertificateApp>
 {
     [Fact]
-    public async Task a_vm_gets_a_certificate_of_its_role_and_application_recorded_on_its_owners_stream()
+    public async Task a_vm_gets_a_certificate_of_its_role_and_application_recorded_on_its_own_stream()
     {
         var user = await app.NewUser();
         var owner = Guid.Parse(await user.MyId());
@@ -22,6 +22,7 @@ public sealed class VmCertificateTests(CertificateApp app) : IClassFixture<Certi
             Id = Guid.CreateVersion7(), OwnerId = owner, ApplicationId = Guid.CreateVersion7(), ServiceId = Guid.CreateVersion7(),
             Name = "conpaas-u1-a1-s1-helloworld-4f2a", Role = VmRole.AGENT, ServiceType = "helloworld", Cloud = "default",
         };
+        await Requested(vm);
         var certificates = app.Services.GetRequiredService<VmCertificates>();
 
         var issued = await certificates.IssueVmCertificate(vm, Ct);
@@ -36,7 +37,8 @@ public sealed class VmCertificateTests(CertificateApp app) : IClassFixture<Certi
         Assert.Contains($"urn:conpaas:vm:{vm.Id}", altNames);
         using (var key = certificate.GetECDsaPrivateKey()) Assert.Equal(256, key!.KeySize);
 
-        var recorded = (await user.History(owner.ToString())).Single(e => e.Type() == "CertificateIssued");
+        Assert.DoesNotContain(await user.History(owner.ToString()), e => e.Type() == "CertificateIssued");
+        var recorded = (await user.History(vm.Id.ToString())).Single(e => e.Type() == "CertificateIssued");
         Assert.Equal("system", recorded.S("actor"));
         Assert.Equal("agent", recorded["data"].S("role"));
         Assert.Equal(vm.Id.ToString(), recorded["data"].S("vmId"));
@@ -48,6 +50,16 @@ public sealed class VmCertificateTests(CertificateApp app) : IClassFixture<Certi
         var entry = Assert.Single((await app.FetchCrl()).Entries, e => e.Serial == issued.Serial);
         Assert.Equal(X509RevocationReason.CessationOfOperation, entry.Reason);
         Assert.True(await user.Revoke(issued.Serial));
+        Assert.Equal(["VmRequested", "CertificateIssued", "CertificateRevoked"], (await user.History(vm.Id.ToString())).Select(e => e.Type()));
+    }
+
+    /// <summary>The VM's stream, as a start or scale-out begins it.</summary>
+    private async Task Requested(Vm vm)
+    {
+        await using var session = app.Services.GetRequiredService<Marten.IDocumentStore>().LightweightSession();
+        session.Events.StartStream<Vm>(vm.Id, new VmRequested(vm.Id, vm.ServiceId, vm.ApplicationId, vm.OwnerId, vm.Name, vm.Cloud,
+            vm.Role, vm.Role == VmRole.MANAGER ? null : "node", vm.ServiceType, "172.16.0.2", DateTimeOffset.UtcNow));
+        await session.SaveChangesAsync(Ct);
     }
 
     [Fact]
@@ -60,6 +72,7 @@ public sealed class VmCertificateTests(CertificateApp app) : IClassFixture<Certi
             Name = "conpaas-u1-a1-s1-manager", Role = VmRole.MANAGER, ServiceType = "helloworld", Cloud = "default",
         };
 
+        await Requested(vm);
         var issued = await app.Services.GetRequiredService<VmCertificates>().IssueVmCertificate(vm, Ct);
 
         using var certificate = Pem(issued.CertificatePem);
