@@ -15,5 +15,4 @@ public sealed partial class VmProjection : SingleStreamProjection<Vm, Guid>
     public static void Apply(VmFailed e, Vm vm) => vm.Apply(e);
     public static void Apply(VmLost e, Vm vm) => vm.Apply(e);
     public static void Apply(VmCharged e, Vm vm) => vm.Apply(e);
-
 }
