@@ -4,6 +4,7 @@ using Conpaas.Domain.Services;
 using Conpaas.Domain.Users;
 using Conpaas.Domain.Vms;
 using Conpaas.Projections;
+using Conpaas.Projections.Rebuild;
 using Marten;
 using Npgsql;
 using NpgsqlTypes;
@@ -191,6 +192,46 @@ public static class EventLog
         }
 
         return times;
+    }
+
+    /// <summary>The product's one-pass rebuild of every read model (what `Conpaas.Api.dll rebuild` runs); its time in seconds.</summary>
+    public static async Task<double> RebuildProduct(DocumentStore store)
+    {
+        var t0 = Stopwatch.GetTimestamp();
+        await ReadModelRebuild.Run(store);
+        return Stats.SecondsSince(t0);
+    }
+
+    /// <summary>Deletes some read-model documents and alters others, as a corrupted read model would look.</summary>
+    public static async Task Damage(string cs)
+    {
+        await using var conn = new NpgsqlConnection(cs);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand($$"""
+            delete from {{Schema}}.mt_doc_vm where id in (select id from {{Schema}}.mt_doc_vm limit 100);
+            update {{Schema}}.mt_doc_service set data = jsonb_set(data, '{state}', '"STOPPED"') where id in (select id from {{Schema}}.mt_doc_service limit 100);
+            delete from {{Schema}}.mt_doc_streamowner where id in (select id from {{Schema}}.mt_doc_streamowner limit 100);
+            """, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    /// <summary>
+    /// One hash per projected table over every document's id, JSON data and version, to compare two rebuilds; the VM's
+    /// `updatedAt` is left out of the data (a store-managed metadata field: loading a VM takes it from mt_last_modified).
+    /// </summary>
+    public static async Task<string> Fingerprint(string cs)
+    {
+        await using var conn = new NpgsqlConnection(cs);
+        await conn.OpenAsync();
+        var parts = new List<string>();
+        foreach (var (table, version) in new[] { ("user", true), ("application", true), ("service", true), ("vm", true), ("sessionview", false), ("streamowner", false) })
+        {
+            await using var cmd = new NpgsqlCommand(
+                $"select count(*) || ':' || coalesce(md5(string_agg(id::text || (data - 'updatedAt')::text {(version ? "|| mt_version::text" : "")}, ',' order by id)), '') from {Schema}.mt_doc_{table}", conn);
+            parts.Add($"{table}={await cmd.ExecuteScalarAsync()}");
+        }
+
+        return string.Join(" ", parts);
     }
 
     /// <summary>The baseline: one sequential read of every event row (the columns a rebuild needs), in sequence order.</summary>

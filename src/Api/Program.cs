@@ -25,6 +25,7 @@ try
     app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
     app.MapDirectorGraphQL();
     app.MapCertificateAuthority();
+    if (args is [RebuildCommand.Verb]) return await app.RebuildReadModels();
     // JasperFx commands (codegen, db-apply, …) when asked for; a plain start otherwise.
     if (args.Length > 0 && !args[0].StartsWith('-')) return await app.RunJasperFxCommands(args);
     await app.RunAsync();

@@ -34,6 +34,12 @@ public static class CertificateHosting
         {
             opts.Projections.Add(new CertificateProjection(), ProjectionLifecycle.Inline, nameof(CertificateView),
                 o => o.DeleteViewTypeOnTeardown<CertificateView>());
+            // A plain IProjection declares no event types; declared here, a rebuild hands it only these two.
+            if (opts.Projections.TryFindProjection(nameof(CertificateView), out var registered) && registered is ProjectionBase projection)
+            {
+                projection.IncludeType<Conpaas.Domain.Users.CertificateIssued>();
+                projection.IncludeType<Conpaas.Domain.Users.CertificateRevoked>();
+            }
             opts.Schema.For<CertificateView>().Index(x => x.UserId).Index(x => x.VmId!);
             opts.Schema.For<RevocationListView>();
         });

@@ -23,6 +23,8 @@ public sealed class StreamOwner
     public Guid? ServiceId { get; set; }
 }
 
+// A stream starts once, so its owner document is made once and never changed: a rebuild can COPY them all.
+[Rebuild.InsertOnlyProjection]
 public sealed partial class StreamOwnerProjection : EventProjection
 {
     public StreamOwner Create(IEvent<UserRegistered> e) => new() { Id = e.StreamId, Kind = StreamKind.User, OwnerId = e.Data.UserId };

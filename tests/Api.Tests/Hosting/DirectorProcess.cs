@@ -34,8 +34,8 @@ public sealed class DirectorProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Starts the Director on a free loopback port; a null value leaves that variable unset.</summary>
-    public static DirectorProcess Start(IReadOnlyDictionary<string, string?> environment)
+    /// <summary>Starts the Director on a free loopback port (with a verb, e.g. rebuild, when given); a null value leaves that variable unset.</summary>
+    public static DirectorProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var dll = Path.Combine(BinFolder, "Conpaas.Api.dll");
         if (!File.Exists(dll)) throw new InvalidOperationException($"{dll} is missing: build src/Api in {Configuration} first");
@@ -64,6 +64,7 @@ public sealed class DirectorProcess : IAsyncDisposable
             else psi.Environment[key] = value;
         }
 
+        foreach (var arg in args) psi.ArgumentList.Add(arg);
         var process = new Process { StartInfo = psi };
         var director = new DirectorProcess(process, baseAddress);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (director._stdout) director._stdout.AppendLine(e.Data); };
