@@ -29,29 +29,33 @@ public sealed class VmCertificates(
 {
     public const string Actor = "system";
 
-    async Task<Conpaas.CloudAgents.Provisioning.VmCredentials> Conpaas.CloudAgents.Provisioning.IVmCertificates.Issue(Vm vm, CancellationToken ct)
+    Conpaas.CloudAgents.Provisioning.PreparedVmCredentials Conpaas.CloudAgents.Provisioning.IVmCertificates.Prepare(Vm vm)
     {
-        var issued = await IssueVmCertificate(vm, ct);
-        return new(issued.CertificatePem, issued.PrivateKeyPem, issued.CaCertificatePem);
+        var (certificate, issued) = Prepare(vm);
+        return new(new(certificate.CertificatePem, certificate.PrivateKeyPem, certificate.CaCertificatePem), issued);
     }
 
     async Task Conpaas.CloudAgents.Provisioning.IVmCertificates.Revoke(Guid vmId, CancellationToken ct) => await RevokeVmCertificates(vmId, ct);
 
-    public async Task<VmCertificate> IssueVmCertificate(Vm vm, CancellationToken ct)
+    /// <summary>Signs a certificate for the VM; the provisioning pipeline records the event with PROVISIONING.</summary>
+    public (VmCertificate Certificate, CertificateIssued Issued) Prepare(Vm vm)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var profile = CertificateProfiles.ForVm(vm, CertificateCommands.CrlUrl(director.Value));
         using var certificate = ca.Issue(profile, new PublicKey(key), clock.GetUtcNow(), options.Value.Validity);
         var issued = profile.Issued(certificate);
+        return (new VmCertificate(issued.Serial, issued.NotAfter, certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem(), ca.CertificatePem),
+            issued);
+    }
 
-        await DecisionCommit.Retrying(async () =>
-        {
-            await using var session = Session();
-            session.Events.Append(vm.Id, issued);
-            await session.SaveChangesAsync(ct);
-            return true;
-        });
-        return new VmCertificate(issued.Serial, issued.NotAfter, certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem(), ca.CertificatePem);
+    /// <summary>Signs and records a certificate for the VM on its own.</summary>
+    public async Task<VmCertificate> IssueVmCertificate(Vm vm, CancellationToken ct)
+    {
+        var (certificate, issued) = Prepare(vm);
+        await using var session = Session();
+        session.Events.Append(vm.Id, issued);
+        await session.SaveChangesAsync(ct);
+        return certificate;
     }
 
     /// <summary>Revokes (cessationOfOperation) every certificate of the VM not revoked yet; how many it revoked.</summary>

@@ -11,7 +11,8 @@ namespace Conpaas.CloudAgents.Outcomes;
 /// <summary>What a cloud said about a VM.</summary>
 public abstract record VmOutcome(Guid VmId)
 {
-    public sealed record Provisioning(Guid VmId) : VmOutcome(VmId);
+    /// <summary>The cloud is about to be asked; <paramref name="Records"/> (the VM's certificate) go on the VM's stream with it.</summary>
+    public sealed record Provisioning(Guid VmId, IReadOnlyList<object>? Records = null) : VmOutcome(VmId);
     public sealed record Created(Guid VmId, string ProviderId, string? Address) : VmOutcome(VmId);
     /// <summary>Created, and already answering when first asked (one transaction instead of two).</summary>
     public sealed record CreatedAndReady(Guid VmId, string ProviderId, string Address) : VmOutcome(VmId);
@@ -29,12 +30,32 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
 {
     public const string Actor = "system";
 
-    public async Task Record(VmOutcome outcome, CancellationToken ct, string? correlationId = null)
+    /// <param name="serviceId">The VM's service when the caller knows it already (saves a read).</param>
+    public async Task Record(VmOutcome outcome, CancellationToken ct, string? correlationId = null, Guid? serviceId = null)
     {
-        await DecideWithService(outcome, ct, correlationId);
+        await DecideWithService(outcome, ct, correlationId, serviceId);
         // A VM that is gone keeps no valid certificate.
         if (outcome is VmOutcome.Terminated or VmOutcome.Lost && services.GetService(typeof(Provisioning.IVmCertificates)) is Provisioning.IVmCertificates ca)
             await ca.Revoke(outcome.VmId, ct);
+    }
+
+    /// <summary>
+    /// Records PROVISIONING (when the VM is still REQUESTED) with <paramref name="records"/>; false when the VM is no
+    /// longer waiting for its cloud (a stop came first), and then nothing is recorded.
+    /// </summary>
+    public async Task<bool> StartProvisioning(Guid vmId, Guid serviceId, IReadOnlyList<object> records, CancellationToken ct) =>
+        (await DecideWithService(new VmOutcome.Provisioning(vmId, records), ct, null, serviceId)).Vm.State
+        is VmState.REQUESTED or VmState.PROVISIONING;
+
+    /// <summary>
+    /// Records facts about the VM that neither its snapshot nor its service follow (its certificates): appended to
+    /// the VM's stream without its service's lock, as no projection of the VM reads them.
+    /// </summary>
+    public async Task RecordOnVm(Guid vmId, IReadOnlyList<object> records, CancellationToken ct)
+    {
+        await using var session = Open(null);
+        session.Events.Append(vmId, records.ToArray());
+        await session.SaveChangesAsync(ct);
     }
 
     /// <remarks>
@@ -42,25 +63,27 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
     /// decisions append to its VMs' streams without reading them, so the service stream is what orders all writes to
     /// a VM (and keeps its inline snapshot from being overwritten by a writer that read it earlier).
     /// </remarks>
-    private async Task DecideWithService(VmOutcome outcome, CancellationToken ct, string? correlationId) =>
+    private async Task<(Decision Decision, Vm Vm)> DecideWithService(VmOutcome outcome, CancellationToken ct, string? correlationId,
+        Guid? knownServiceId) =>
         await DecisionCommit.Retrying(async () =>
         {
             await using var session = Open(correlationId);
-            var serviceId = (await session.LoadAsync<Vm>(outcome.VmId, ct)
-                             ?? throw new InvalidOperationException($"No VM {outcome.VmId}")).ServiceId;
+            var serviceId = knownServiceId ?? (await session.LoadAsync<Vm>(outcome.VmId, ct)
+                                               ?? throw new InvalidOperationException($"No VM {outcome.VmId}")).ServiceId;
             // Outcomes of one service's VMs queue on the service stream's lock instead of racing and retrying:
             // a crash that loses fifty VMs at once still records fifty outcomes.
             var stream = await session.Events.FetchForExclusiveWriting<Service>(serviceId, ct);
             var service = stream.Aggregate ?? throw new InvalidOperationException($"No service {serviceId}");
             // The VM as it is now that we hold the lock: a duplicate outcome that waited must see the first one's effect.
             // (A lightweight session keeps no identity map, so this reads the row again, on the same connection.)
-            var vm = (await session.LoadAsync<Vm>(outcome.VmId, ct))!;
-            var owner = await session.LoadAsync<User>(service.OwnerId, ct);
-            var ctx = contexts.Create(owner?.Credit ?? 0);
+            var vm = await session.LoadAsync<Vm>(outcome.VmId, ct) ?? throw new InvalidOperationException($"No VM {outcome.VmId}");
+            // The owner's credit matters only where a replacement VM may be requested.
+            var credit = outcome is VmOutcome.Failed or VmOutcome.Lost ? (await session.LoadAsync<User>(service.OwnerId, ct))?.Credit ?? 0 : 0;
+            var ctx = contexts.Create(credit);
 
             var decision = outcome switch
             {
-                VmOutcome.Provisioning => VmOutcomes.Provisioning(vm),
+                VmOutcome.Provisioning p => Provisioning(vm, p.Records ?? []),
                 VmOutcome.Created c => VmOutcomes.Created(vm, c.ProviderId, c.Address, ctx.Now),
                 VmOutcome.CreatedAndReady c => VmOutcomes.Created(vm, c.ProviderId, c.Address, ctx.Now)
                     .Then(VmOutcomes.Ready(service, vm, c.Address)),
@@ -70,10 +93,19 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
                 VmOutcome.Lost l => VmOutcomes.Lost(service, vm, l.Reason, ctx),
                 _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
             };
-            session.Append(stream, decision);
-            await outbox.Save(session, ct);
-            return decision;
+            if (decision.Events.Count + decision.Others.Count > 0)
+            {
+                session.Append(stream, decision);
+                await outbox.Save(session, ct);
+            }
+
+            return (decision, vm);
         });
+
+    private static Decision Provisioning(Vm vm, IReadOnlyList<object> records) =>
+        vm.State is VmState.REQUESTED or VmState.PROVISIONING
+            ? VmOutcomes.Provisioning(vm).Then(Decision.Accept([], records.Select(r => new StreamEvent(vm.Id, r))))
+            : Decision.Accept();
 
     private IDocumentSession Open(string? correlationId)
     {

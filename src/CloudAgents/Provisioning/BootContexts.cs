@@ -24,15 +24,18 @@ public sealed class BootContexts(IDocumentStore store, ServiceContextFactory con
 
     public string DirectorUrl => configuration["Director:Url"] is { Length: > 0 } url ? url : "http://127.0.0.1:5555";
 
-    public async Task<BootContext> For(Vm vm, CancellationToken ct)
+    /// <summary>The VM's boot context, and what must be recorded before it is handed to a cloud (its certificate).</summary>
+    public async Task<(BootContext Boot, IReadOnlyList<object> ToRecord)> For(Vm vm, CancellationToken ct)
     {
         var plan = contexts.Vpn;
         var hostPort = new Uri(DirectorUrl).Authority;
         // Each VM gets a certificate of its own (role and application in it) when the Director runs a CA.
-        var certificate = services.GetService(typeof(IVmCertificates)) is IVmCertificates ca ? await ca.Issue(vm, ct) : null;
-        return new BootContext(vm.Id, vm.Name, vm.Role.ToString(), vm.ServiceRole, vm.ServiceType, vm.VpnAddress, plan.Network,
+        var prepared = services.GetService(typeof(IVmCertificates)) is IVmCertificates ca ? ca.Prepare(vm) : null;
+        var certificate = prepared?.Credentials;
+        var boot = new BootContext(vm.Id, vm.Name, vm.Role.ToString(), vm.ServiceRole, vm.ServiceType, vm.VpnAddress, plan.Network,
             plan.BootstrapNodes, plan.IsEnabled ? VpnPlan.Namespace(hostPort, vm.ApplicationId.ToString("N")) : null,
             DirectorUrl, await Credential(vm.Id, ct), certificate?.CertificatePem, certificate?.PrivateKeyPem, certificate?.CaCertificatePem);
+        return (boot, prepared is null ? [] : [prepared.Record]);
     }
 
     /// <summary>HMAC of the VM id under the Director's key: verifiable without storing it, useless for any other VM.</summary>

@@ -39,8 +39,20 @@ public static class ProvisionVmHandler
             return;
         }
 
-        if (vm.State == VmState.REQUESTED) await recorder.Record(new VmOutcome.Provisioning(vm.Id), ct);
-        var spec = new VmSpec(vm.Id, vm.Name, vm.Role, vm.ServiceType, await boots.For(vm, ct));
+        // Being handled: the reconciler leaves it alone while this attempt records, calls the cloud and records again.
+        inFlight.Working(vm.Id, options.Value.DriverCallTimeout * 2 + TimeSpan.FromSeconds(30));
+        // PROVISIONING is recorded before the cloud is asked, and the VM's new certificate before it is handed out;
+        // a stop that came first means nothing is created (and no certificate handed out).
+        if (vm.State == VmState.REQUESTED && !await recorder.StartProvisioning(vm.Id, vm.ServiceId, [], ct))
+        {
+            inFlight.Done(vm.Id);
+            return;
+        }
+
+        var (boot, toRecord) = await boots.For(vm, ct);
+        if (toRecord.Count > 0) await recorder.RecordOnVm(vm.Id, toRecord, ct);
+
+        var spec = new VmSpec(vm.Id, vm.Name, vm.Role, vm.ServiceType, boot);
         CloudVm created;
         try
         {
@@ -63,12 +75,12 @@ public static class ProvisionVmHandler
         // A cloud that hands over VMs ready at once (the sim cloud, a warm pool) needs no scheduled check.
         if (await ReadyAtOnce(driver, created, options.Value, ct))
         {
-            await recorder.Record(new VmOutcome.CreatedAndReady(vm.Id, created.ProviderId, created.Address ?? ""), ct);
+            await recorder.Record(new VmOutcome.CreatedAndReady(vm.Id, created.ProviderId, created.Address ?? ""), ct, serviceId: vm.ServiceId);
             inFlight.Done(vm.Id);
             return;
         }
 
-        await recorder.Record(new VmOutcome.Created(vm.Id, created.ProviderId, created.Address), ct);
+        await recorder.Record(new VmOutcome.Created(vm.Id, created.ProviderId, created.Address), ct, serviceId: vm.ServiceId);
         inFlight.Working(vm.Id, options.Value.ReadinessTimeout + options.Value.ReadinessPollInterval * 2);
         await bus.PublishAsync(new CheckVmReadiness(vm.Id, clock.GetUtcNow() + options.Value.ReadinessTimeout));
     }
@@ -114,7 +126,7 @@ public static class CheckVmReadinessHandler
         }
 
         if (ready)
-            await recorder.Record(new VmOutcome.Ready(vm.Id, vm.Address ?? ""), ct);
+            await recorder.Record(new VmOutcome.Ready(vm.Id, vm.Address ?? ""), ct, serviceId: vm.ServiceId);
         else if (clock.GetUtcNow() >= message.Deadline)
             await recorder.Record(new VmOutcome.Failed(vm.Id,
                 $"did not become ready within {options.Value.ReadinessTimeout.TotalSeconds:0} s"), ct);
