@@ -11,8 +11,7 @@ namespace Conpaas.CloudAgents.Outcomes;
 /// <summary>What a cloud said about a VM.</summary>
 public abstract record VmOutcome(Guid VmId)
 {
-    /// <summary>The cloud is about to be asked; <paramref name="Records"/> (the VM's certificate) go on the VM's stream with it.</summary>
-    public sealed record Provisioning(Guid VmId, IReadOnlyList<object>? Records = null) : VmOutcome(VmId);
+    public sealed record Provisioning(Guid VmId) : VmOutcome(VmId);
     public sealed record Created(Guid VmId, string ProviderId, string? Address) : VmOutcome(VmId);
     /// <summary>Created, and already answering when first asked (one transaction instead of two).</summary>
     public sealed record CreatedAndReady(Guid VmId, string ProviderId, string Address) : VmOutcome(VmId);
@@ -40,11 +39,11 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
     }
 
     /// <summary>
-    /// Records PROVISIONING (when the VM is still REQUESTED) with <paramref name="records"/>; false when the VM is no
-    /// longer waiting for its cloud (a stop came first), and then nothing is recorded.
+    /// Records PROVISIONING (when the VM is still REQUESTED); false when the VM is no longer waiting for its cloud
+    /// (a stop came first), and then nothing is recorded.
     /// </summary>
-    public async Task<bool> StartProvisioning(Guid vmId, Guid serviceId, IReadOnlyList<object> records, CancellationToken ct) =>
-        (await DecideWithService(new VmOutcome.Provisioning(vmId, records), ct, null, serviceId)).Vm.State
+    public async Task<bool> StartProvisioning(Guid vmId, Guid serviceId, CancellationToken ct) =>
+        (await DecideWithService(new VmOutcome.Provisioning(vmId), ct, null, serviceId)).Vm.State
         is VmState.REQUESTED or VmState.PROVISIONING;
 
     /// <summary>
@@ -83,7 +82,7 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
 
             var decision = outcome switch
             {
-                VmOutcome.Provisioning p => Provisioning(vm, p.Records ?? []),
+                VmOutcome.Provisioning => VmOutcomes.Provisioning(vm),
                 VmOutcome.Created c => VmOutcomes.Created(vm, c.ProviderId, c.Address, ctx.Now),
                 VmOutcome.CreatedAndReady c => VmOutcomes.Created(vm, c.ProviderId, c.Address, ctx.Now)
                     .Then(VmOutcomes.Ready(service, vm, c.Address)),
@@ -101,11 +100,6 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
 
             return (decision, vm);
         });
-
-    private static Decision Provisioning(Vm vm, IReadOnlyList<object> records) =>
-        vm.State is VmState.REQUESTED or VmState.PROVISIONING
-            ? VmOutcomes.Provisioning(vm).Then(Decision.Accept([], records.Select(r => new StreamEvent(vm.Id, r))))
-            : Decision.Accept();
 
     private IDocumentSession Open(string? correlationId)
     {
