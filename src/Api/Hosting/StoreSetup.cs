@@ -1,4 +1,5 @@
 using Conpaas.Projections;
+using JasperFx.CodeGeneration;
 using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -32,6 +33,9 @@ public static class StoreSetup
         builder.Host.UseWolverine(opts =>
         {
             opts.ApplicationAssembly = typeof(StoreSetup).Assembly;
+            // The handlers' code is generated ahead of time (Internal/Generated, scripts/codegen.sh): compiling it at
+            // run time kept Roslyn and a native copy of every referenced assembly resident (about 150 MB).
+            opts.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;
             opts.Durability.Mode = director.DurabilityMode == "Solo" ? DurabilityMode.Solo : DurabilityMode.Balanced;
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
