@@ -1,4 +1,5 @@
 using Conpaas.Projections;
+using JasperFx;
 using JasperFx.CodeGeneration;
 using JasperFx.Events.Daemon;
 using Marten;
@@ -30,12 +31,16 @@ public static class StoreSetup
             .ApplyAllDatabaseChangesOnStartup()
             .IntegrateWithWolverine(w => w.UseWolverineManagedEventSubscriptionDistribution = true);
 
+        // The handlers' code is generated ahead of time (Internal/Generated, scripts/codegen.sh): compiling it at run
+        // time kept Roslyn and a native copy of every referenced assembly resident (about 150 MB, bench/README.md).
+        builder.Services.CritterStackDefaults(x =>
+        {
+            x.Development.GeneratedCodeMode = TypeLoadMode.Static;
+            x.Production.GeneratedCodeMode = TypeLoadMode.Static;
+        });
         builder.Host.UseWolverine(opts =>
         {
             opts.ApplicationAssembly = typeof(StoreSetup).Assembly;
-            // The handlers' code is generated ahead of time (Internal/Generated, scripts/codegen.sh): compiling it at
-            // run time kept Roslyn and a native copy of every referenced assembly resident (about 150 MB).
-            opts.CodeGeneration.TypeLoadMode = TypeLoadMode.Static;
             opts.Durability.Mode = director.DurabilityMode == "Solo" ? DurabilityMode.Solo : DurabilityMode.Balanced;
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
