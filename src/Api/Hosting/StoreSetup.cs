@@ -1,4 +1,6 @@
 using Conpaas.Projections;
+using JasperFx;
+using JasperFx.CodeGeneration;
 using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -29,6 +31,13 @@ public static class StoreSetup
             .ApplyAllDatabaseChangesOnStartup()
             .IntegrateWithWolverine(w => w.UseWolverineManagedEventSubscriptionDistribution = true);
 
+        // The handlers' code is generated ahead of time (Internal/Generated, scripts/codegen.sh): compiling it at run
+        // time kept Roslyn and a native copy of every referenced assembly resident (about 150 MB, bench/README.md).
+        builder.Services.CritterStackDefaults(x =>
+        {
+            x.Development.GeneratedCodeMode = TypeLoadMode.Static;
+            x.Production.GeneratedCodeMode = TypeLoadMode.Static;
+        });
         builder.Host.UseWolverine(opts =>
         {
             opts.ApplicationAssembly = typeof(StoreSetup).Assembly;

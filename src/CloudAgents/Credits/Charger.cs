@@ -33,10 +33,12 @@ public sealed class Charger(IDocumentStore store, IntentOutbox outbox, TimeProvi
     public async Task<ChargeRound> RunOnce(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        List<Vm> billable;
+        List<Billable> billable;
+        // Every running VM is read each round: only the fields that say whether an hour is due, not whole documents.
         await using (var query = store.QuerySession())
-            billable = (await query.Query<Vm>().Where(v => v.CreatedAtCloud != null && (!v.Released || v.ChargedHours == 0)).ToListAsync(ct))
-                .Where(v => Charging.DueHours(v, now) > v.ChargedHours).ToList();
+            billable = (await query.Query<Vm>().Where(v => v.CreatedAtCloud != null && (!v.Released || v.ChargedHours == 0))
+                    .Select(v => new Billable(v.Id, v.OwnerId, v.CreatedAtCloud, v.EndedAt, v.ChargedHours)).ToListAsync(ct))
+                .Where(v => Charging.DueHours(v.CreatedAtCloud, v.EndedAt, now) > v.ChargedHours).ToList();
 
         var charged = 0;
         foreach (var vm in billable) charged += await Charge(vm.Id, vm.OwnerId, now, ct);
@@ -93,6 +95,9 @@ public sealed class Charger(IDocumentStore store, IntentOutbox outbox, TimeProvi
 }
 
 public sealed record ChargeRound(int HoursCharged, int ServicesStopped);
+
+/// <summary>What a charging round reads of each VM that may owe hours.</summary>
+public sealed record Billable(Guid Id, Guid OwnerId, DateTimeOffset? CreatedAtCloud, DateTimeOffset? EndedAt, int ChargedHours);
 
 /// <summary>Runs the charger every charging period.</summary>
 public sealed class CreditLoop(Charger charger, IOptions<CreditOptions> options, TimeProvider clock, ILogger<CreditLoop> log) : BackgroundService

@@ -55,15 +55,19 @@ public sealed class Reconciler(
 
     public async Task Reconcile(string cloud, ICloudDriver driver, CancellationToken ct)
     {
-        var inventory = (await driver.List(Prefix, ct)).ToDictionary(v => v.Name);
-        await using var session = store.QuerySession();
-        var records = await session.Query<Vm>()
-            .Where(v => v.Cloud == cloud && !v.Released && v.State != VmState.TERMINATED && v.State != VmState.LOST)
-            .ToListAsync(ct);
+        var inventory = (await driver.List(Prefix, ct)).Select(v => v.Name).ToHashSet();
+        // Only the four fields a round uses: every live VM is read each round, and whole documents made each round
+        // allocate megabytes at 10,000 VMs (what the process keeps resident grows with it).
+        IReadOnlyList<LiveVm> records;
+        await using (var session = store.QuerySession())
+            records = await session.Query<Vm>()
+                .Where(v => v.Cloud == cloud && !v.Released && v.State != VmState.TERMINATED && v.State != VmState.LOST)
+                .Select(v => new LiveVm(v.Id, v.Name, v.State, v.UpdatedAt))
+                .ToListAsync(ct);
         var now = clock.GetUtcNow();
         var o = options.Value;
 
-        foreach (var vm in records.Where(v => v.State is VmState.BOOTING or VmState.RUNNING && !inventory.ContainsKey(v.Name)))
+        foreach (var vm in records.Where(v => v.State is VmState.BOOTING or VmState.RUNNING && !inventory.Contains(v.Name)))
         {
             // Read the inventory again for this one: it may have been created after the listing began.
             if (await driver.Describe(vm.Name, ct) is not null) continue;
@@ -73,7 +77,7 @@ public sealed class Reconciler(
         }
 
         var known = records.Select(v => v.Name).ToHashSet();
-        foreach (var name in inventory.Keys.Where(n => !known.Contains(n)))
+        foreach (var name in inventory.Where(n => !known.Contains(n)))
         {
             var firstSeen = _orphansSeen.GetOrAdd((cloud, name), now);
             if (now - firstSeen < o.OrphanGracePeriod) continue;
@@ -82,17 +86,18 @@ public sealed class Reconciler(
             _orphansSeen.TryRemove((cloud, name), out _);
         }
 
-        foreach (var gone in _orphansSeen.Keys.Where(k => k.Cloud == cloud && (!inventory.ContainsKey(k.Name) || known.Contains(k.Name))))
+        foreach (var gone in _orphansSeen.Keys.Where(k => k.Cloud == cloud && (!inventory.Contains(k.Name) || known.Contains(k.Name))))
             _orphansSeen.TryRemove(gone, out _);
 
-        foreach (var settled in _resent.Keys.Where(k => k.Cloud == cloud && records.All(r => r.Id != k.Vm))) _resent.TryRemove(settled, out _);
+        // A VM gone from the log, or changed since it was handed back, starts again from the first wait.
+        var updatedAt = records.ToDictionary(r => r.Id, r => r.UpdatedAt);
+        foreach (var (key, sent) in _resent.Where(x => x.Key.Cloud == cloud))
+            if (!updatedAt.TryGetValue(key.Vm, out var updated) || updated >= sent.At) _resent.TryRemove(key, out _);
         await using var scope = scopes.CreateAsyncScope();
         var bus = scope.ServiceProvider.GetRequiredService<IMessageBus>();
         foreach (var vm in records.Where(v => now - v.UpdatedAt > o.StalledAfter && !inFlight.IsWorking(v.Id)))
         {
             // A handler may still be retrying with backoff: hand the VM back again only after a doubling wait.
-            if (_resent.TryGetValue((cloud, vm.Id), out var last) && last.At > vm.UpdatedAt && now - last.At < last.Wait) continue;
-            _resent[(cloud, vm.Id)] = (now, last.At > vm.UpdatedAt ? last.Wait * 2 : o.StalledAfter);
             object? retry = vm.State switch
             {
                 VmState.REQUESTED or VmState.PROVISIONING => new ProvisionVm(vm.Id),
@@ -101,8 +106,13 @@ public sealed class Reconciler(
                 _ => null,
             };
             if (retry is null) continue;
+            if (_resent.TryGetValue((cloud, vm.Id), out var last) && last.At > vm.UpdatedAt && now - last.At < last.Wait) continue;
+            _resent[(cloud, vm.Id)] = (now, last.At > vm.UpdatedAt ? last.Wait * 2 : o.StalledAfter);
             log.LogInformation("VM {Vm} has been {State} for {Age}; handing it to its handler again", vm.Name, vm.State, now - vm.UpdatedAt);
             await bus.PublishAsync(retry);
         }
     }
 }
+
+/// <summary>What reconciliation reads of each live VM.</summary>
+public sealed record LiveVm(Guid Id, string Name, VmState State, DateTimeOffset UpdatedAt);

@@ -12,10 +12,13 @@ public static class Charging
     public const string ExhaustedReason = "credit exhausted: the owner's credit reached 0";
 
     /// <summary>How many hours of this VM are due at <paramref name="now"/>: hour 0 at creation, hour k after k full hours.</summary>
-    public static int DueHours(Vm vm, DateTimeOffset now)
+    public static int DueHours(Vm vm, DateTimeOffset now) => DueHours(vm.CreatedAtCloud, vm.EndedAt, now);
+
+    /// <summary>The same, from the VM's creation at its cloud and its end (if it ended).</summary>
+    public static int DueHours(DateTimeOffset? createdAtCloud, DateTimeOffset? endedAt, DateTimeOffset now)
     {
-        if (vm.CreatedAtCloud is not { } start) return 0;
-        var end = vm.EndedAt is { } ended && ended < now ? ended : now;
+        if (createdAtCloud is not { } start) return 0;
+        var end = endedAt is { } ended && ended < now ? ended : now;
         return end <= start ? 1 : 1 + (int)Math.Floor((end - start).TotalHours);
     }
 
