@@ -119,12 +119,13 @@ public static class Harness
                 p1.Ratio = $"{m.Median / insert1.Median:P1}";
                 p1.Met = m.Median / insert1.Median >= 0.25;
                 p1.Notes.Add(cpuNotes[cpuNotes.Count / 2] + " (middle repetition; /proc/<pid>/stat over the whole window)");
-                // The same raw inserts with a NOTIFY in each transaction (as NotifyOnCommit adds to every event-appending one).
+                // The same raw inserts with a NOTIFY in each transaction: what the Director's appending transactions carried until
+                // NotifyOnCommit moved the NOTIFY after the commit (kept to show what that costs on this machine).
                 var notifying = new List<double>();
                 for (var rep = 0; rep < o.Repetitions; rep++)
                     notifying.Add(await Raw.InsertRate(rawCs, o.RawConnections, 1, o.WarmupSeconds, o.Seconds, notify: true));
                 Log.Info($"raw single-row inserts with pg_notify in each transaction: {string.Join(" / ", notifying.Select(x => x.ToString("N0", CultureInfo.InvariantCulture)))} rows/s");
-                p1.Notes.Add($"the raw single-row inserts with a pg_notify in each transaction (what NotifyOnCommit adds to every event-appending transaction): " +
+                p1.Notes.Add($"the raw single-row inserts with a pg_notify in each transaction (what every event-appending Director transaction carried before NotifyOnCommit moved it after the commit): " +
                              $"{Stats.Median(notifying):N0} rows/s ({string.Join(" / ", notifying.Select(x => x.ToString("N0", CultureInfo.InvariantCulture)))}), " +
                              $"{Stats.Median(notifying) / insert1.Median:P0} of the rate without; measured after P1");
                 var busy = Math.Max(1, statements.Values.Sum());
