@@ -52,7 +52,8 @@ public static class Configuration
         opts.PublishMessage<ProvisionVm>().ToLocalQueue("provisioning");
         opts.PublishMessage<CheckVmReadiness>().ToLocalQueue("readiness");
         opts.PublishMessage<TerminateVm>().ToLocalQueue("termination");
-        opts.LocalQueue("provisioning").MaximumParallelMessages(16);
+        // Wide: a scale-out of many services waits mostly on each service's lock and on the cloud, not on this node's CPU.
+        opts.LocalQueue("provisioning").MaximumParallelMessages(64);
         opts.LocalQueue("readiness").MaximumParallelMessages(32);
         opts.LocalQueue("termination").MaximumParallelMessages(16);
         opts.OnException<CloudDriverException>(e => e.Transient)

@@ -51,8 +51,12 @@ public sealed class Charger(IDocumentStore store, IntentOutbox outbox, TimeProvi
         {
             await using var session = store.LightweightSession();
             session.LastModifiedBy = Actor;
-            var user = await session.Events.FetchForWriting<User>(ownerId, ct);
+            // The VM's stream is written under its service's lock (see VmOutcomeRecorder): take it too, so that the
+            // charge and an outcome recorded at the same moment do not each rewrite the VM's snapshot from a stale read.
+            if (await session.LoadAsync<Vm>(vmId, ct) is not { } seen) return 0;
+            await session.Events.FetchForExclusiveWriting<Service>(seen.ServiceId, ct);
             var vm = await session.LoadAsync<Vm>(vmId, ct);
+            var user = await session.Events.FetchForWriting<User>(ownerId, ct);
             if (user.Aggregate is null || vm is null) return 0;
             var decision = Charging.Charge(user.Aggregate, vm, now);
             if (decision.Events.Count == 0) return 0;

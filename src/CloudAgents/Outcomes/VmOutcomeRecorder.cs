@@ -42,9 +42,26 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
     /// Records PROVISIONING (when the VM is still REQUESTED); false when the VM is no longer waiting for its cloud
     /// (a stop came first), and then nothing is recorded.
     /// </summary>
-    public async Task<bool> StartProvisioning(Guid vmId, Guid serviceId, CancellationToken ct) =>
-        (await DecideWithService(new VmOutcome.Provisioning(vmId), ct, null, serviceId)).Vm.State
-        is VmState.REQUESTED or VmState.PROVISIONING;
+    /// <remarks>
+    /// The one outcome recorded without the service's lock, checked against the VM stream's version only: PROVISIONING
+    /// changes nothing but the state, and every event a service decision may append to the VM meanwhile without reading
+    /// it (a termination request) sets the state anew, so the VM's snapshot ends the same whichever writer read first.
+    /// </remarks>
+    public async Task<bool> StartProvisioning(Guid vmId, CancellationToken ct) =>
+        await DecisionCommit.Retrying(async () =>
+        {
+            await using var session = Open(null);
+            var stream = await session.Events.FetchForWriting<Vm>(vmId, ct);
+            var vm = stream.Aggregate ?? throw new InvalidOperationException($"No VM {vmId}");
+            var decision = VmOutcomes.Provisioning(vm);
+            if (decision.Others.Count > 0)
+            {
+                session.Append(stream, decision);
+                await session.SaveChangesAsync(ct);
+            }
+
+            return vm.State is VmState.REQUESTED or VmState.PROVISIONING;
+        });
 
     /// <summary>
     /// Records facts about the VM that neither its snapshot nor its service follow (its certificates): appended to

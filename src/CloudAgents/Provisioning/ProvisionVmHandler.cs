@@ -43,7 +43,7 @@ public static class ProvisionVmHandler
         inFlight.Working(vm.Id, options.Value.DriverCallTimeout * 2 + TimeSpan.FromSeconds(30));
         // PROVISIONING is recorded before the cloud is asked, and the VM's new certificate before it is handed out;
         // a stop that came first means nothing is created (and no certificate handed out).
-        if (vm.State == VmState.REQUESTED && !await recorder.StartProvisioning(vm.Id, vm.ServiceId, ct))
+        if (vm.State == VmState.REQUESTED && !await recorder.StartProvisioning(vm.Id, ct))
         {
             inFlight.Done(vm.Id);
             return;
