@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Threading.Channels;
+using JasperFx.Events.Projections;
 using JasperFx.Events;
 using Marten;
 using Marten.Services;
@@ -7,11 +9,58 @@ using Npgsql;
 namespace Conpaas.Projections.Rebuild;
 
 /// <summary>What a rebuild did: events read, time taken, and per projection how it was rebuilt and its document count.</summary>
-public sealed record RebuildReport(long Events, TimeSpan Elapsed, IReadOnlyList<ProjectionRebuilt> Projections)
+public sealed record RebuildReport(long Events, TimeSpan Elapsed, IReadOnlyList<ProjectionRebuilt> Projections, RebuildPhases Phases)
 {
     public override string ToString() =>
         $"{Events:N0} events read once in {Elapsed.TotalSeconds:0.00} s ({(Elapsed.TotalSeconds > 0 ? Events / Elapsed.TotalSeconds : 0):N0} events/s)" +
-        string.Concat(Projections.Select(p => $"\n  {p.Name}: {p.Documents:N0} documents in {p.Table} ({p.Method})"));
+        string.Concat(Projections.Select(p => $"\n  {p.Name}: {p.Documents:N0} documents in {p.Table} ({p.Method})")) +
+        $"\n  time: {Phases}";
+}
+
+/// <summary>
+/// Where a rebuild's time went, phase by phase (phases on different threads overlap, so they do not add up to the
+/// elapsed time). 
+/// </summary>
+public sealed class RebuildPhases
+{
+    private readonly List<(string Name, Phase Phase)> _phases = [];
+
+    public sealed class Phase
+    {
+        private long _ticks;
+
+        public void Add(long ticks) => _ticks += ticks;
+
+        /// <summary>For a phase several threads share.</summary>
+        public void AddShared(long ticks) => Interlocked.Add(ref _ticks, ticks);
+
+        public double Seconds => (double)_ticks / Stopwatch.Frequency;
+    }
+
+    public Phase this[string name]
+    {
+        get
+        {
+            lock (_phases)
+            {
+                foreach (var (n, p) in _phases)
+                    if (n == name) return p;
+                var phase = new Phase();
+                _phases.Add((name, phase));
+                return phase;
+            }
+        }
+    }
+
+    public IReadOnlyList<(string Name, double Seconds)> Seconds
+    {
+        get
+        {
+            lock (_phases) return _phases.Select(p => (p.Name, p.Phase.Seconds)).ToList();
+        }
+    }
+
+    public override string ToString() => string.Join(", ", Seconds.Select(p => $"{p.Name} {p.Seconds:0.00} s"));
 }
 
 public sealed record ProjectionRebuilt(string Name, string Method, string Table, long Documents);
@@ -29,6 +78,7 @@ public static class ReadModelRebuild
     {
         var store = (DocumentStore)documentStore;
         var started = Stopwatch.GetTimestamp();
+        var phases = new RebuildPhases();
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 
         await using var conn = store.Storage.Database.CreateConnection();
@@ -44,34 +94,66 @@ public static class ReadModelRebuild
 
         var schema = store.Options.Events.DatabaseSchemaName;
         await Execute(conn, $"lock table {schema}.mt_events in share mode; truncate table {string.Join(", ", tables.Values.Select(t => t.QualifiedName))}", ct);
+        phases["prepare"].Add(Stopwatch.GetTimestamp() - started);
 
         long events = 0;
-        var routes = new Dictionary<Type, ProjectionRebuilder[]>();
-        await foreach (var batch in new EventReader(store).Start(ct).ReadAllAsync(ct))
+        var routes = new Dictionary<Type, int[]>();
+        var wait = phases["wait for events (applier)"];
+        var applied = rebuilders.Select(r => phases[$"apply {r.Name} (applier)"]).ToArray();
+        var t = Stopwatch.GetTimestamp();
+        // A projection without event types (a plain IProjection) is given every event, so then every event is read.
+        var handled = rebuilders.All(r => r.EventTypes.Count > 0) ? rebuilders.SelectMany(r => r.EventTypes).ToHashSet() : null;
+        await foreach (var next in new EventReader(store, handled, phases).Start(ct).ReadAllAsync(ct))
         {
+            var (batch, read) = await next;
+            var t0 = Stopwatch.GetTimestamp();
+            wait.Add(t0 - t);
             foreach (var e in batch)
             {
                 if (!routes.TryGetValue(e.EventType, out var targets))
-                    routes[e.EventType] = targets = rebuilders.Where(r => r.EventTypes.Count == 0 || r.EventTypes.Contains(e.EventType)).ToArray();
-                foreach (var target in targets) await target.Apply(e, ct);
+                    routes[e.EventType] = targets = Enumerable.Range(0, rebuilders.Count)
+                        .Where(i => rebuilders[i].EventTypes.Count == 0 || rebuilders[i].EventTypes.Contains(e.EventType)).ToArray();
+                foreach (var i in targets)
+                {
+                    var a = Stopwatch.GetTimestamp();
+                    await rebuilders[i].Apply(e, ct);
+                    applied[i].Add(Stopwatch.GetTimestamp() - a);
+                }
             }
 
-            events += batch.Length;
+            events += read;
+            t = Stopwatch.GetTimestamp();
         }
 
         var serializer = store.Options.Serializer();
-        var report = new List<ProjectionRebuilt>();
+        var t1 = Stopwatch.GetTimestamp();
+        var finished = new List<(ProjectionRebuilder Rebuilder, IProjectionSource<IDocumentOperations, IQuerySession> Source, List<(DocumentTable Table, ChannelReader<Task<object?[][]>> Rows)> Copies)>();
         foreach (var (rebuilder, source) in rebuilders.Zip(store.Options.Projections.All))
         {
+            // A replayed projection writes through the session now, before any COPY takes the connection.
             var documents = await rebuilder.Finish(ct);
-            foreach (var group in documents.GroupBy(d => d.Document.GetType()))
-                await tables[group.Key].Copy(conn, group, serializer, ct);
-            foreach (var type in source.PublishedTypes())
-                report.Add(new ProjectionRebuilt(rebuilder.Name, rebuilder.Method, tables[type].QualifiedName, await Count(conn, tables[type], ct)));
+            finished.Add((rebuilder, source, documents.GroupBy(d => d.Document.GetType())
+                .Select(g => (tables[g.Key], tables[g.Key].Serialise(g.ToList(), serializer, ct))).ToList()));
         }
 
+        var t2 = Stopwatch.GetTimestamp();
+        phases["finish projections"].Add(t2 - t1);
+        var report = new List<ProjectionRebuilt>();
+        foreach (var (rebuilder, source, copies) in finished)
+        {
+            var copied = new Dictionary<DocumentTable, long>();
+            foreach (var (table, rows) in copies) copied[table] = await table.Copy(conn, rows, ct);
+            // A table filled by COPY alone (it was emptied first) holds what was copied; a replayed one is counted.
+            foreach (var type in source.PublishedTypes())
+                report.Add(new ProjectionRebuilt(rebuilder.Name, rebuilder.Method, tables[type].QualifiedName,
+                    copied.TryGetValue(tables[type], out var n) ? n : await Count(conn, tables[type], ct)));
+        }
+
+        phases["serialise + COPY documents, count"].Add(Stopwatch.GetTimestamp() - t2);
+        var t3 = Stopwatch.GetTimestamp();
         await tx.CommitAsync(ct);
-        return new RebuildReport(events, Stopwatch.GetElapsedTime(started), report);
+        phases["commit"].Add(Stopwatch.GetTimestamp() - t3);
+        return new RebuildReport(events, Stopwatch.GetElapsedTime(started), report, phases);
     }
 
     private static async Task Execute(NpgsqlConnection conn, string sql, CancellationToken ct)
