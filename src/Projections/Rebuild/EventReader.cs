@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using JasperFx.Events;
+using System.Text.Json;
 using Marten;
+using Marten.Services;
 using Npgsql;
 
 namespace Conpaas.Projections.Rebuild;
@@ -18,6 +20,24 @@ internal sealed class EventReader(DocumentStore store, IReadOnlySet<Type>? handl
     private const int BatchSize = 1000;
 
     private readonly ISerializer _serializer = store.Options.Serializer();
+
+    /// <summary>
+    /// The store's own System.Text.Json options when its serializer is Marten's plain one (not wrapped for upcasting or
+    /// encryption): JSON is then read straight from the row's bytes, without the stream Marten's serializer would read it through.
+    /// </summary>
+    private readonly JsonSerializerOptions? _json = JsonOptions(store.Options.Serializer());
+
+    private static JsonSerializerOptions? JsonOptions(ISerializer serializer)
+    {
+        if (serializer.GetType() != typeof(SystemTextJsonSerializer)) return null;
+        JsonSerializerOptions? options = null;
+        // Configure hands over the options it serializes with; nothing is changed.
+        ((SystemTextJsonSerializer)serializer).Configure(o => options = o);
+        return options;
+    }
+
+    private object FromJson(Type type, byte[] json) =>
+        _json is { } options ? JsonSerializer.Deserialize(json, type, options)! : _serializer.FromJson(type, new MemoryStream(json, false));
 
     private readonly Dictionary<string, IEventType> _byAlias =
         ((Marten.Events.EventGraph)store.Options.Events).AllKnownEventTypes().ToDictionary(t => t.EventTypeName);
@@ -130,7 +150,7 @@ internal sealed class EventReader(DocumentStore store, IReadOnlySet<Type>? handl
         {
             ref var row = ref rows[i];
             if (row.Data is null) continue;
-            var e = row.Type.Wrap(_serializer.FromJson(row.Type.EventType, new MemoryStream(row.Data, false)));
+            var e = row.Type.Wrap(FromJson(row.Type.EventType, row.Data));
             e.Sequence = row.Sequence;
             e.Id = row.Id;
             e.StreamId = row.StreamId;
@@ -140,7 +160,7 @@ internal sealed class EventReader(DocumentStore store, IReadOnlySet<Type>? handl
             if (row.CorrelationId is not null) e.CorrelationId = row.CorrelationId;
             if (row.CausationId is not null) e.CausationId = row.CausationId;
             if (row.UserName is not null) e.UserName = row.UserName;
-            if (row.Headers is not null) e.Headers = _serializer.FromJson<Dictionary<string, object>?>(new MemoryStream(row.Headers, false));
+            if (row.Headers is not null) e.Headers = (Dictionary<string, object>?)FromJson(typeof(Dictionary<string, object>), row.Headers);
             events.Add(e);
         }
 
