@@ -68,9 +68,12 @@ public sealed record ProjectionRebuilt(string Name, string Method, string Table,
 /// <summary>
 /// Rebuilds every read model the store projects in one pass over the event log, in one transaction: the projected
 /// tables are emptied, the log is read once in sequence order, every projection is applied (aggregates in memory),
-/// and the documents are written with COPY. Readers see the old read models until the commit, the new ones after it;
-/// appends wait for the rebuild (the log is locked against writes, not reads), so nothing is missed or doubled.
+/// and the documents are written with COPY. Nobody sees a half-built read model: readers of the emptied tables wait
+/// for the commit (TRUNCATE locks them) and then see the new ones; appends wait for the rebuild (the log is locked
+/// against writes, not reads), so nothing is missed or doubled. A failure anywhere rolls everything back.
 /// Inline projections keep no progress mark (Marten's own rebuild of one leaves none either), so none is written.
+/// Where the time goes (bench/README.md, P5): reading rows, deserialising their JSON (on the thread pool, batches in
+/// parallel), applying (one thread, in log order), then serialising the documents (thread pool) while COPY writes them.
 /// </summary>
 public static class ReadModelRebuild
 {
