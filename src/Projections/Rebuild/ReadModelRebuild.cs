@@ -81,6 +81,20 @@ public static class ReadModelRebuild
     {
         var store = (DocumentStore)documentStore;
         var started = Stopwatch.GetTimestamp();
+        // Stops the reader and the serialisers (and closes the reader's connection) when the rebuild fails or ends.
+        using var background = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        try
+        {
+            return await Run(store, started, background, ct);
+        }
+        finally
+        {
+            await background.CancelAsync();
+        }
+    }
+
+    private static async Task<RebuildReport> Run(DocumentStore store, long started, CancellationTokenSource background, CancellationToken ct)
+    {
         var phases = new RebuildPhases();
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 
@@ -114,7 +128,7 @@ public static class ReadModelRebuild
         var t = Stopwatch.GetTimestamp();
         // A projection without event types (a plain IProjection) is given every event, so then every event is read.
         var handled = rebuilders.All(r => r.EventTypes.Count > 0) ? rebuilders.SelectMany(r => r.EventTypes).ToHashSet() : null;
-        await foreach (var next in new EventReader(store, handled, phases).Start(ct).ReadAllAsync(ct))
+        await foreach (var next in new EventReader(store, handled, phases).Start(background.Token).ReadAllAsync(ct))
         {
             var (batch, read) = await next;
             var t0 = Stopwatch.GetTimestamp();
@@ -148,7 +162,7 @@ public static class ReadModelRebuild
             // A replayed projection writes through the session now, before any COPY takes the connection.
             var documents = await rebuilder.Finish(ct);
             finished.Add((rebuilder, source, documents.GroupBy(d => d.Document.GetType())
-                .Select(g => (tables[g.Key], tables[g.Key].Serialise(g.ToList(), serializer, ct))).ToList()));
+                .Select(g => (tables[g.Key], tables[g.Key].Serialise(g.ToList(), serializer, background.Token))).ToList()));
         }
 
         var t2 = Stopwatch.GetTimestamp();
