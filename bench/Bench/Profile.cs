@@ -19,8 +19,11 @@ public static class Profile
 {
     public sealed record Variant(string Name, string Change, Action<StoreOptions> Apply, string? BeforeRebuild = null);
 
+    private const string OnePass = "one-pass";
+
     public static readonly Variant[] Variants =
     [
+        new(OnePass, "the product's one-pass rebuild (ReadModelRebuild.Run, what `Conpaas.Api.dll rebuild` runs) over damaged read models; its phases (threads overlap)", _ => { }),
         new("product", "DirectorStore.Configure as is", _ => { }),
         new("optimized", "opts.Events.UseOptimizedProjectionRebuilds = true", o => o.Events.UseOptimizedProjectionRebuilds = true),
         new("batch-5000", "Options.BatchSize = 5000 on every projection (default 500)", o => EachProjection(o, p => p.Options.BatchSize = 5000)),
@@ -113,6 +116,23 @@ public static class Profile
                 await conn.OpenAsync();
                 await using var cmd = new NpgsqlCommand(sql, conn);
                 await cmd.ExecuteNonQueryAsync();
+            }
+
+            if (variant.Name == OnePass)
+            {
+                await EventLog.Damage(cs);
+                await using var probe = await Probe.Start(cs);
+                var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+                var rebuilt = await Conpaas.Projections.Rebuild.ReadModelRebuild.Run(store);
+                var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+                var p = await probe.Stop();
+                await Harness.CheckRebuilt(cs);
+                var wall = rebuilt.Elapsed.TotalSeconds;
+                report.AppendLine($"| {variant.Name} | all, phases: {rebuilt.Phases} | {wall:0.00} | {cpu:0.00} | {p.BackendCpu:0.00} | {p.Busy:P0} | " +
+                                  $"{o.P5Events / wall:N0} ({o.P5Events / wall / (rows / readSeconds):P1} of the raw read) | {p.TopStatements} |");
+                Log.Info($"profile {variant.Name}: {wall:0.00} s wall = {o.P5Events / wall:N0} events/s, {o.P5Events / wall / (rows / readSeconds):P1} of the raw read; " +
+                         $"harness CPU {cpu:0.00} s, PostgreSQL CPU {p.BackendCpu:0.00} s; load {Machine.LoadAverage()}; {rebuilt.Phases}");
+                continue;
             }
 
             using var daemonHandle = (IDisposable)await store.BuildProjectionDaemonAsync();

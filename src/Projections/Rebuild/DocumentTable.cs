@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Threading.Channels;
 using Marten;
 using Marten.Storage;
 using Weasel.Storage;
@@ -11,7 +12,7 @@ namespace Conpaas.Projections.Rebuild;
 internal readonly record struct RebuiltDocument(object Document, long Version, DateTimeOffset LastModified);
 
 /// <summary>
-/// Writes rebuilt documents into their table with one binary COPY. Marten's own bulk insert would write every numeric
+/// Writes rebuilt documents into their table with one binary COPY, their JSON made on other threads meanwhile. Marten's own bulk insert would write every numeric
 /// revision as 1 and every last-modified time as now; a projected document carries its stream's version and (here)
 /// the time of its last event, which is also what inline projection writes within milliseconds.
 /// </summary>
@@ -72,28 +73,69 @@ internal sealed class DocumentTable
         return new DocumentTable(mapping.TableName.QualifiedName, columns, document => identityFor.Invoke(storage, [document]));
     }
 
-    public async Task<long> Copy(NpgsqlConnection conn, IEnumerable<RebuiltDocument> documents, ISerializer serializer, CancellationToken ct)
+    /// <summary>
+    /// Starts making the rows of the documents (their JSON above all) on the thread pool, a chunk at a time and a few
+    /// chunks ahead of <see cref="Copy"/>, so that serialising overlaps with the COPY (and with the COPY of the table before).
+    /// </summary>
+    public ChannelReader<Task<object?[][]>> Serialise(IReadOnlyList<RebuiltDocument> documents, ISerializer serializer, CancellationToken ct)
     {
-        await using var copy = await conn.BeginBinaryImportAsync(
-            $"copy {QualifiedName} ({string.Join(", ", _columns.Select(c => c.Name))}) from stdin (format binary)", ct);
-        foreach (var d in documents)
+        const int chunk = 1000;
+        var rows = Channel.CreateBounded<Task<object?[][]>>(new BoundedChannelOptions(4) { SingleReader = true, SingleWriter = true });
+        _ = Task.Run(async () =>
         {
-            await copy.StartRowAsync(ct);
-            foreach (var c in _columns)
+            try
             {
-                object? value = c.Kind switch
+                for (var start = 0; start < documents.Count; start += chunk)
+                {
+                    var (from, to) = (start, Math.Min(start + chunk, documents.Count));
+                    await rows.Writer.WriteAsync(Task.Run(() => Rows(documents, from, to, serializer), ct), ct);
+                }
+
+                rows.Writer.Complete();
+            }
+            catch (Exception ex)
+            {
+                rows.Writer.Complete(ex);
+            }
+        }, ct);
+        return rows.Reader;
+    }
+
+    private object?[][] Rows(IReadOnlyList<RebuiltDocument> documents, int from, int to, ISerializer serializer)
+    {
+        var rows = new object?[to - from][];
+        for (var i = from; i < to; i++)
+        {
+            var d = documents[i];
+            var row = rows[i - from] = new object?[_columns.Count];
+            for (var c = 0; c < _columns.Count; c++)
+                row[c] = _columns[c].Kind switch
                 {
                     Kind.Id => _id(d.Document),
                     Kind.Data => serializer.ToJson(d.Document),
                     Kind.LastModified => d.LastModified,
                     Kind.Revision => d.Version,
                     Kind.DotNetType => d.Document.GetType().FullName,
-                    _ => c.Value!(d.Document),
+                    _ => _columns[c].Value!(d.Document),
                 };
-                if (value is null) await copy.WriteNullAsync(ct);
-                else await copy.WriteAsync(value, c.Type, ct);
-            }
         }
+
+        return rows;
+    }
+
+    /// <summary>Writes the rows <see cref="Serialise"/> makes with one binary COPY.</summary>
+    public async Task<long> Copy(NpgsqlConnection conn, ChannelReader<Task<object?[][]>> rows, CancellationToken ct)
+    {
+        await using var copy = await conn.BeginBinaryImportAsync(
+            $"copy {QualifiedName} ({string.Join(", ", _columns.Select(c => c.Name))}) from stdin (format binary)", ct);
+        await foreach (var next in rows.ReadAllAsync(ct))
+            foreach (var row in await next)
+            {
+                await copy.StartRowAsync(ct);
+                for (var c = 0; c < row.Length; c++)
+                    if (row[c] is { } value) await copy.WriteAsync(value, _columns[c].Type, ct);
+                    else await copy.WriteNullAsync(ct);
+            }
 
         return (long)await copy.CompleteAsync(ct);
     }

@@ -1,29 +1,65 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using JasperFx.Events;
+using System.Text.Json;
 using Marten;
+using Marten.Services;
 using Npgsql;
 
 namespace Conpaas.Projections.Rebuild;
 
 /// <summary>
 /// Reads the whole event log once, in sequence order, and turns each row into the <see cref="IEvent"/> Marten would
-/// have built: the store's own serializer and type aliases, every metadata column the store keeps. Runs on its own
-/// connection and thread, handing batches to the applier, so reading and deserialising overlap with applying.
+/// have built: the store's own serializer and type aliases, every metadata column the store keeps. One thread reads
+/// rows on its own connection; their JSON is deserialised a batch at a time on the thread pool, several batches at
+/// once, and the batches are handed to the applier in log order. The JSON of an event no projection handles is not
+/// deserialised at all.
 /// </summary>
-internal sealed class EventReader(DocumentStore store)
+internal sealed class EventReader(DocumentStore store, IReadOnlySet<Type>? handled, RebuildPhases phases)
 {
     private const int BatchSize = 1000;
 
     private readonly ISerializer _serializer = store.Options.Serializer();
 
+    /// <summary>
+    /// The store's own System.Text.Json options when its serializer is Marten's plain one (not wrapped for upcasting or
+    /// encryption): JSON is then read straight from the row's bytes, without the stream Marten's serializer would read it through.
+    /// </summary>
+    private readonly JsonSerializerOptions? _json = JsonOptions(store.Options.Serializer());
+
+    private static JsonSerializerOptions? JsonOptions(ISerializer serializer)
+    {
+        if (serializer.GetType() != typeof(SystemTextJsonSerializer)) return null;
+        JsonSerializerOptions? options = null;
+        // Configure hands over the options it serializes with; nothing is changed.
+        ((SystemTextJsonSerializer)serializer).Configure(o => options = o);
+        return options;
+    }
+
+    private object FromJson(Type type, byte[] json) =>
+        _json is { } options ? JsonSerializer.Deserialize(json, type, options)! : _serializer.FromJson(type, new MemoryStream(json, false));
+
     private readonly Dictionary<string, IEventType> _byAlias =
         ((Marten.Events.EventGraph)store.Options.Events).AllKnownEventTypes().ToDictionary(t => t.EventTypeName);
 
-    public ChannelReader<IEvent[]> Start(CancellationToken ct)
+    /// <summary>One row as read, its JSON still bytes (null when no projection handles its type).</summary>
+    private struct Row
     {
-        // A few batches ahead is enough to keep both sides busy; more would only hold memory.
-        var channel = Channel.CreateBounded<IEvent[]>(new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
-        _ = Task.Run(async () =>
+        public long Sequence, Version;
+        public Guid Id, StreamId;
+        public IEventType Type;
+        public byte[]? Data, Headers;
+        public DateTimeOffset Timestamp;
+        public string TenantId;
+        public string? CorrelationId, CausationId, UserName;
+    }
+
+    /// <summary>Batches of events in log order; an event no projection handles is left out (but counted).</summary>
+    public ChannelReader<Task<(IEvent[] Events, int Read)>> Start(CancellationToken ct)
+    {
+        // A few batches ahead keep every thread busy; more would only hold memory.
+        var channel = Channel.CreateBounded<Task<(IEvent[], int)>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+        _ = Task.Factory.StartNew(async () =>
         {
             try
             {
@@ -34,11 +70,11 @@ internal sealed class EventReader(DocumentStore store)
             {
                 channel.Writer.Complete(ex);
             }
-        }, ct);
+        }, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
         return channel.Reader;
     }
 
-    private async Task ReadAll(ChannelWriter<IEvent[]> output, CancellationToken ct)
+    private async Task ReadAll(ChannelWriter<Task<(IEvent[], int)>> output, CancellationToken ct)
     {
         var metadata = ((Marten.Events.EventGraph)store.Options.Events).MetadataConfig;
         var columns = new List<string> { "seq_id", "id", "stream_id", "version", "type", "data", "timestamp", "tenant_id" };
@@ -53,43 +89,82 @@ internal sealed class EventReader(DocumentStore store)
             return columns.Count - 1;
         }
 
+        var read = phases["read rows (reader thread)"];
+        var handOver = phases["wait for the applier (reader thread)"];
         await using var conn = store.Storage.Database.CreateConnection();
         await conn.OpenAsync(ct);
         // Archived events are left out, as Marten's own rebuild leaves them out.
         await using var cmd = new NpgsqlCommand(
             $"select {string.Join(", ", columns)} from {store.Options.Events.DatabaseSchemaName}.mt_events where is_archived = false order by seq_id", conn);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var batch = new List<IEvent>(BatchSize);
+        var batch = new Row[BatchSize];
+        var count = 0;
+        var t = Stopwatch.GetTimestamp();
         while (await reader.ReadAsync(ct))
         {
-            var sequence = reader.GetInt64(0);
-            var id = reader.GetGuid(1);
-            var streamId = reader.GetGuid(2);
-            var version = reader.GetInt64(3);
+            ref var row = ref batch[count++];
+            row.Sequence = reader.GetInt64(0);
             var alias = reader.GetString(4);
             if (!_byAlias.TryGetValue(alias, out var type))
-                throw new InvalidOperationException($"Event {sequence} has the type '{alias}', which this Director does not know: it cannot be projected.");
-            // Sequential access reads columns in order: the type is selected before the data it decides.
-            var e = type.Wrap(_serializer.FromJson(type.EventType, reader, 5));
-            e.Sequence = sequence;
-            e.Id = id;
-            e.StreamId = streamId;
-            e.Version = version;
-            e.Timestamp = reader.GetFieldValue<DateTimeOffset>(6);
-            e.TenantId = reader.GetString(7);
-            if (correlation >= 0 && !reader.IsDBNull(correlation)) e.CorrelationId = reader.GetString(correlation);
-            if (causation >= 0 && !reader.IsDBNull(causation)) e.CausationId = reader.GetString(causation);
-            if (userName >= 0 && !reader.IsDBNull(userName)) e.UserName = reader.GetString(userName);
-            if (headers >= 0 && !reader.IsDBNull(headers))
-                e.Headers = _serializer.FromJson<Dictionary<string, object>?>(reader, headers);
-            batch.Add(e);
-            if (batch.Count == BatchSize)
+                throw new InvalidOperationException($"Event {row.Sequence} has the type '{alias}', which this Director does not know: it cannot be projected.");
+            row.Type = type;
+            if (handled is not null && !handled.Contains(type.EventType))
             {
-                await output.WriteAsync(batch.ToArray(), ct);
-                batch.Clear();
+                row.Data = null;
+                goto next;
+            }
+
+            row.Id = reader.GetGuid(1);
+            row.StreamId = reader.GetGuid(2);
+            row.Version = reader.GetInt64(3);
+            row.Data = reader.GetFieldValue<byte[]>(5);
+            row.Timestamp = reader.GetFieldValue<DateTimeOffset>(6);
+            row.TenantId = reader.GetString(7);
+            row.CorrelationId = correlation >= 0 && !reader.IsDBNull(correlation) ? reader.GetString(correlation) : null;
+            row.CausationId = causation >= 0 && !reader.IsDBNull(causation) ? reader.GetString(causation) : null;
+            row.UserName = userName >= 0 && !reader.IsDBNull(userName) ? reader.GetString(userName) : null;
+            row.Headers = headers >= 0 && !reader.IsDBNull(headers) ? reader.GetFieldValue<byte[]>(headers) : null;
+
+            next:
+            if (count == BatchSize)
+            {
+                var t1 = Stopwatch.GetTimestamp();
+                read.Add(t1 - t);
+                await output.WriteAsync(Deserialise(batch, count), ct);
+                batch = new Row[BatchSize];
+                count = 0;
+                t = Stopwatch.GetTimestamp();
+                handOver.Add(t - t1);
             }
         }
 
-        if (batch.Count > 0) await output.WriteAsync(batch.ToArray(), ct);
+        read.Add(Stopwatch.GetTimestamp() - t);
+        if (count > 0) await output.WriteAsync(Deserialise(batch, count), ct);
     }
+
+    private Task<(IEvent[], int)> Deserialise(Row[] rows, int count) => Task.Run(() =>
+    {
+        var t = Stopwatch.GetTimestamp();
+        var events = new List<IEvent>(count);
+        for (var i = 0; i < count; i++)
+        {
+            ref var row = ref rows[i];
+            if (row.Data is null) continue;
+            var e = row.Type.Wrap(FromJson(row.Type.EventType, row.Data));
+            e.Sequence = row.Sequence;
+            e.Id = row.Id;
+            e.StreamId = row.StreamId;
+            e.Version = row.Version;
+            e.Timestamp = row.Timestamp;
+            e.TenantId = row.TenantId;
+            if (row.CorrelationId is not null) e.CorrelationId = row.CorrelationId;
+            if (row.CausationId is not null) e.CausationId = row.CausationId;
+            if (row.UserName is not null) e.UserName = row.UserName;
+            if (row.Headers is not null) e.Headers = (Dictionary<string, object>?)FromJson(typeof(Dictionary<string, object>), row.Headers);
+            events.Add(e);
+        }
+
+        phases["deserialise events (thread pool)"].AddShared(Stopwatch.GetTimestamp() - t);
+        return (events.ToArray(), count);
+    });
 }

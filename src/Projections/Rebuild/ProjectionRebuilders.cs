@@ -25,7 +25,8 @@ internal abstract class ProjectionRebuilder(ProjectionBase projection)
 
     public abstract string Method { get; }
 
-    public abstract ValueTask Apply(IEvent e, CancellationToken ct);
+    /// <summary>Given the events of a stretch of the log it handles, in log order.</summary>
+    public abstract ValueTask Apply(IReadOnlyList<IEvent> events, CancellationToken ct);
 
     /// <summary>Called once the log is read; what the projection still holds in memory, to be copied into its table.</summary>
     public abstract ValueTask<IReadOnlyList<RebuiltDocument>> Finish(CancellationToken ct);
@@ -51,7 +52,8 @@ internal abstract class ProjectionRebuilder(ProjectionBase projection)
 /// A single-stream aggregate kept in memory, one document per stream, evolved by the projection itself
 /// (Marten's <c>DetermineActionAsync</c>: the same Create/Apply dispatch and delete rules inline projection uses), its
 /// metadata set from the last event, and its version member (if it has one) set to the stream version by JasperFx's
-/// own versioning convention, as Marten's own rebuild does.
+/// own versioning convention, as Marten's own rebuild does. Each stream's events of a stretch of the log are given to
+/// the projection together, as Marten's rebuild gives it a slice (and inline projection the events of one commit).
 /// </summary>
 internal sealed class AggregateRebuilder<TDoc>(
     JasperFxAggregationProjectionBase<TDoc, Guid, IDocumentOperations, IQuerySession> projection, IDocumentSession session)
@@ -63,23 +65,52 @@ internal sealed class AggregateRebuilder<TDoc>(
 
     public override string Method => "aggregated in memory, COPY";
 
-    public override async ValueTask Apply(IEvent e, CancellationToken ct)
+    private readonly Dictionary<Guid, List<IEvent>> _slices = [];
+    private readonly List<List<IEvent>> _spare = [];
+
+    public override async ValueTask Apply(IReadOnlyList<IEvent> events, CancellationToken ct)
     {
-        _streams.TryGetValue(e.StreamId, out var current);
-        var (next, action) = await projection.DetermineActionAsync(session, current.Document!, e.StreamId, _identity, [e], ct);
-        switch (action)
+        // Dictionary order is insertion order while nothing is removed: streams are evolved in order of first event.
+        foreach (var e in events)
         {
-            case ActionType.Store or ActionType.UnDeleteAndStore:
-                _streams[e.StreamId] = (next, e);
-                break;
-            case ActionType.Delete or ActionType.HardDelete:
-                _streams.Remove(e.StreamId);
-                break;
-            case ActionType.Nothing:
-                break;
-            default:
-                throw new NotSupportedException($"{Name}: the rebuild does not support {action} (soft-deleted aggregates)");
+            if (!_slices.TryGetValue(e.StreamId, out var slice))
+            {
+                if (_spare.Count > 0)
+                {
+                    slice = _spare[^1];
+                    _spare.RemoveAt(_spare.Count - 1);
+                }
+                else slice = [];
+
+                _slices[e.StreamId] = slice;
+            }
+
+            slice.Add(e);
         }
+
+        foreach (var (streamId, slice) in _slices)
+        {
+            _streams.TryGetValue(streamId, out var current);
+            var (next, action) = await projection.DetermineActionAsync(session, current.Document!, streamId, _identity, slice, ct);
+            switch (action)
+            {
+                case ActionType.Store or ActionType.UnDeleteAndStore:
+                    _streams[streamId] = (next, slice[^1]);
+                    break;
+                case ActionType.Delete or ActionType.HardDelete:
+                    _streams.Remove(streamId);
+                    break;
+                case ActionType.Nothing:
+                    break;
+                default:
+                    throw new NotSupportedException($"{Name}: the rebuild does not support {action} (soft-deleted aggregates)");
+            }
+
+            slice.Clear();
+            _spare.Add(slice);
+        }
+
+        _slices.Clear();
     }
 
     public override ValueTask<IReadOnlyList<RebuiltDocument>> Finish(CancellationToken ct)
@@ -113,10 +144,13 @@ internal sealed class InsertRecorder(ProjectionBase projection, IInlineProjectio
 
     public override string Method => "inserts collected, COPY";
 
-    public override async ValueTask Apply(IEvent e, CancellationToken ct)
+    public override async ValueTask Apply(IReadOnlyList<IEvent> events, CancellationToken ct)
     {
-        _recorder.Current = e;
-        await inline.ApplyAsync((IDocumentOperations)(object)_recorder, [StreamAction.For(e.StreamId, [e])], ct);
+        foreach (var e in events)
+        {
+            _recorder.Current = e;
+            await inline.ApplyAsync((IDocumentOperations)(object)_recorder, [StreamAction.For(e.StreamId, [e])], ct);
+        }
     }
 
     public override ValueTask<IReadOnlyList<RebuiltDocument>> Finish(CancellationToken ct) =>
@@ -169,10 +203,13 @@ internal sealed class InlineReplay(ProjectionBase projection, IInlineProjection<
 
     public override string Method => "replayed through its inline form";
 
-    public override async ValueTask Apply(IEvent e, CancellationToken ct)
+    public override async ValueTask Apply(IReadOnlyList<IEvent> events, CancellationToken ct)
     {
-        _pending.Add(StreamAction.For(e.StreamId, [e]));
-        if (_pending.Count == BatchSize) await Flush(ct);
+        foreach (var e in events)
+        {
+            _pending.Add(StreamAction.For(e.StreamId, [e]));
+            if (_pending.Count == BatchSize) await Flush(ct);
+        }
     }
 
     public override async ValueTask<IReadOnlyList<RebuiltDocument>> Finish(CancellationToken ct)

@@ -34,10 +34,13 @@ public sealed class ReadModelRebuildTests(CertificateApp app) : IClassFixture<Ce
     {
         await GivenALifeOfUsersApplicationsServicesAndCertificates();
         var inline = await Snapshot();
+        var indexes = await Indexes();
 
         var report = await ReadModelRebuild.Run(app.Services.GetRequiredService<IDocumentStore>(), Ct);
 
         AssertSameReadModels(inline, await Snapshot());
+        // The rebuild drops the secondary indexes of the tables it COPYs into and builds them again.
+        Assert.Equal(indexes, await Indexes());
         await AssertLoadedVersionsAreStreamVersions();
         Assert.Equal(await EventCount(), report.Events);
         Assert.Equal(7, report.Projections.Count);
@@ -225,6 +228,17 @@ public sealed class ReadModelRebuildTests(CertificateApp app) : IClassFixture<Ce
         await conn.OpenAsync(Ct);
         await using var cmd = new NpgsqlCommand("select count(*) from conpaas.mt_events where is_archived = false", conn);
         return (long)(await cmd.ExecuteScalarAsync(Ct))!;
+    }
+
+    private async Task<List<string>> Indexes()
+    {
+        await using var conn = new NpgsqlConnection(app.ConnectionString);
+        await conn.OpenAsync(Ct);
+        await using var cmd = new NpgsqlCommand("select indexdef from pg_indexes where schemaname = 'conpaas' order by indexname", conn);
+        var indexes = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(Ct);
+        while (await reader.ReadAsync(Ct)) indexes.Add(reader.GetString(0));
+        return indexes;
     }
 
     private async Task Sql(string sql)
