@@ -41,16 +41,14 @@ public static class ProvisionVmHandler
 
         // Being handled: the reconciler leaves it alone while this attempt records, calls the cloud and records again.
         inFlight.Working(vm.Id, options.Value.DriverCallTimeout * 2 + TimeSpan.FromSeconds(30));
-        // PROVISIONING is recorded before the cloud is asked, and the VM's new certificate before it is handed out;
-        // a stop that came first means nothing is created (and no certificate handed out).
-        if (vm.State == VmState.REQUESTED && !await recorder.StartProvisioning(vm.Id, ct))
+        // PROVISIONING and the VM's new certificate are recorded (one transaction) before the cloud is asked; a stop
+        // that came first means nothing is created and no certificate handed out.
+        var (boot, toRecord) = await boots.For(vm, ct);
+        if ((vm.State == VmState.REQUESTED || toRecord.Count > 0) && !await recorder.StartProvisioning(vm.Id, toRecord, ct))
         {
             inFlight.Done(vm.Id);
             return;
         }
-
-        var (boot, toRecord) = await boots.For(vm, ct);
-        if (toRecord.Count > 0) await recorder.RecordOnVm(vm.Id, toRecord, ct);
 
         var spec = new VmSpec(vm.Id, vm.Name, vm.Role, vm.ServiceType, boot);
         CloudVm created;

@@ -56,6 +56,28 @@ public sealed class Service
         State = ServiceState.INIT,
     };
 
+    /// <summary>Applies any event of a service stream (what the projection does one type at a time); others are ignored.</summary>
+    public void Evolve(object e)
+    {
+        switch (e)
+        {
+            case ServiceRenamed x: Apply(x); break;
+            case ServiceStartRequested x: Apply(x); break;
+            case NodesRequested x: Apply(x); break;
+            case NodeReady x: Apply(x); break;
+            case NodesRemovalRequested x: Apply(x); break;
+            case NodeReleased x: Apply(x); break;
+            case NodeLost x: Apply(x); break;
+            case NodeFailed x: Apply(x); break;
+            case ServiceRunning x: Apply(x); break;
+            case ServiceStopRequested x: Apply(x); break;
+            case ServiceStopped x: Apply(x); break;
+            case ServiceFailed x: Apply(x); break;
+            case ServiceRemovalRequested x: Apply(x); break;
+            case ServiceRemoved x: Apply(x); break;
+        }
+    }
+
     public void Apply(ServiceRenamed e) => Name = e.Name;
 
     public void Apply(ServiceStartRequested e)

@@ -48,6 +48,22 @@ public sealed class Vm
         CreatedAt = e.RequestedAt,
     };
 
+    /// <summary>Applies any event of a VM stream (what the projection does one type at a time); others are ignored.</summary>
+    public void Evolve(object e)
+    {
+        switch (e)
+        {
+            case VmProvisioning x: Apply(x); break;
+            case VmCreated x: Apply(x); break;
+            case VmReady x: Apply(x); break;
+            case VmTerminationRequested x: Apply(x); break;
+            case VmTerminated x: Apply(x); break;
+            case VmFailed x: Apply(x); break;
+            case VmLost x: Apply(x); break;
+            case VmCharged x: Apply(x); break;
+        }
+    }
+
     public void Apply(VmProvisioning _) => State = VmState.PROVISIONING;
 
     public void Apply(VmCreated e)
