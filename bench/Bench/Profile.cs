@@ -212,7 +212,7 @@ public static class Profile
                 _samples++;
                 if (busy) _busy++;
                 foreach (var pid in pids)
-                    if (CpuSeconds(pid) is { } s)
+                    if (CpuMeter.Seconds(pid) is { } s)
                         _cpu[pid] = _cpu.TryGetValue(pid, out var c) ? (c.First, s) : (s, s);
                 try
                 {
@@ -222,20 +222,6 @@ public static class Profile
                 {
                     break;
                 }
-            }
-        }
-
-        private static double? CpuSeconds(int pid)
-        {
-            try
-            {
-                var stat = File.ReadAllText($"/proc/{pid}/stat");
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-            }
-            catch (IOException)
-            {
-                return null;
             }
         }
 

@@ -37,26 +37,25 @@ public sealed class Charger(IDocumentStore store, IntentOutbox outbox, TimeProvi
         // Every running VM is read each round: only the fields that say whether an hour is due, not whole documents.
         await using (var query = store.QuerySession())
             billable = (await query.Query<Vm>().Where(v => v.CreatedAtCloud != null && (!v.Released || v.ChargedHours == 0))
-                    .Select(v => new Billable(v.Id, v.OwnerId, v.CreatedAtCloud, v.EndedAt, v.ChargedHours)).ToListAsync(ct))
+                    .Select(v => new Billable(v.Id, v.OwnerId, v.ServiceId, v.CreatedAtCloud, v.EndedAt, v.ChargedHours)).ToListAsync(ct))
                 .Where(v => Charging.DueHours(v.CreatedAtCloud, v.EndedAt, now) > v.ChargedHours).ToList();
 
         var charged = 0;
-        foreach (var vm in billable) charged += await Charge(vm.Id, vm.OwnerId, now, ct);
+        foreach (var vm in billable) charged += await Charge(vm, now, ct);
         var stopped = await StopExhausted(ct);
         return new ChargeRound(charged, stopped);
     }
 
-    private async Task<int> Charge(Guid vmId, Guid ownerId, DateTimeOffset now, CancellationToken ct) =>
+    private async Task<int> Charge(Billable due, DateTimeOffset now, CancellationToken ct) =>
         await DecisionCommit.Retrying(async () =>
         {
             await using var session = store.LightweightSession();
             session.LastModifiedBy = Actor;
             // The VM's stream is written under its service's lock (see VmOutcomeRecorder): take it too, so that the
             // charge and an outcome recorded at the same moment do not each rewrite the VM's snapshot from a stale read.
-            if (await session.LoadAsync<Vm>(vmId, ct) is not { } seen) return 0;
-            await session.Events.FetchForExclusiveWriting<Service>(seen.ServiceId, ct);
-            var vm = await session.LoadAsync<Vm>(vmId, ct);
-            var user = await session.Events.FetchForWriting<User>(ownerId, ct);
+            await session.Events.FetchForExclusiveWriting<Service>(due.ServiceId, ct);
+            var vm = await session.LoadAsync<Vm>(due.Id, ct);
+            var user = await session.Events.FetchForWriting<User>(due.OwnerId, ct);
             if (user.Aggregate is null || vm is null) return 0;
             var decision = Charging.Charge(user.Aggregate, vm, now);
             if (decision.Events.Count == 0) return 0;
@@ -101,7 +100,7 @@ public sealed class Charger(IDocumentStore store, IntentOutbox outbox, TimeProvi
 public sealed record ChargeRound(int HoursCharged, int ServicesStopped);
 
 /// <summary>What a charging round reads of each VM that may owe hours.</summary>
-public sealed record Billable(Guid Id, Guid OwnerId, DateTimeOffset? CreatedAtCloud, DateTimeOffset? EndedAt, int ChargedHours);
+public sealed record Billable(Guid Id, Guid OwnerId, Guid ServiceId, DateTimeOffset? CreatedAtCloud, DateTimeOffset? EndedAt, int ChargedHours);
 
 /// <summary>Runs the charger every charging period.</summary>
 public sealed class CreditLoop(Charger charger, IOptions<CreditOptions> options, TimeProvider clock, ILogger<CreditLoop> log) : BackgroundService

@@ -35,7 +35,7 @@ public static class ProvisionVmHandler
         }
         catch (CloudDriverException ex)
         {
-            await recorder.Record(new VmOutcome.Failed(vm.Id, ex.Message), ct);
+            await recorder.Record(new VmOutcome.Failed(vm.Id, ex.Message), ct, serviceId: vm.ServiceId);
             return;
         }
 
@@ -66,7 +66,7 @@ public static class ProvisionVmHandler
         catch (CloudDriverException ex)
         {
             inFlight.Done(vm.Id);
-            await recorder.Record(new VmOutcome.Failed(vm.Id, $"The cloud refused the VM: {ex.Message}"), ct);
+            await recorder.Record(new VmOutcome.Failed(vm.Id, $"The cloud refused the VM: {ex.Message}"), ct, serviceId: vm.ServiceId);
             return;
         }
 
@@ -127,7 +127,7 @@ public static class CheckVmReadinessHandler
             await recorder.Record(new VmOutcome.Ready(vm.Id, vm.Address ?? ""), ct, serviceId: vm.ServiceId);
         else if (clock.GetUtcNow() >= message.Deadline)
             await recorder.Record(new VmOutcome.Failed(vm.Id,
-                $"did not become ready within {options.Value.ReadinessTimeout.TotalSeconds:0} s"), ct);
+                $"did not become ready within {options.Value.ReadinessTimeout.TotalSeconds:0} s"), ct, serviceId: vm.ServiceId);
         else
         {
             inFlight.Working(vm.Id, options.Value.ReadinessPollInterval * 3);
@@ -156,7 +156,7 @@ public static class TerminateVmHandler
                 await driver.Terminate(vm.Name, t);
                 return true;
             });
-        await recorder.Record(new VmOutcome.Terminated(vm.Id), ct);
+        await recorder.Record(new VmOutcome.Terminated(vm.Id), ct, serviceId: vm.ServiceId);
     }
 }
 
