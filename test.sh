@@ -26,6 +26,13 @@ total=$(grep -E '^\s*total:' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
 failed=$(grep -E '^\s*failed:' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
 passed=$(grep -E '^\s*succeeded:' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
 skipped=$(grep -E '^\s*skipped:' "$log" | tail -1 | grep -oE '[0-9]+' || echo 0)
+# The failures again, at the end where a truncated log still shows them (each with its first lines of detail).
+if grep -qE '^failed ' "$log"; then
+  echo
+  echo "Failed tests:"
+  awk '/^failed / { n = 30; print; next } n > 0 && /^  / { print; n--; next } { n = 0 }' "$log"
+  echo
+fi
 rm -f "$log"
 if [ "${total:-0}" = 0 ]; then
   echo "0 passed, 1 failed (no test ran)"

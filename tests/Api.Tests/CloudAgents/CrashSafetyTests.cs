@@ -76,6 +76,22 @@ public sealed class CrashSafetyTests : IAsyncLifetime
 
     private IReadOnlyList<AgentProcess.Info> Agents() => AgentProcess.Of(_cloudDirectory);
 
+    /// <summary>The lock the local driver takes to launch an agent (see LocalDriver.LockFile).</summary>
+    private async Task<FileStream> HoldCloudLock()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(Path.Combine(_cloudDirectory, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 1000)
+            {
+                await Task.Delay(1, Wait.Ct);
+            }
+        }
+    }
+
     private static async Task<List<JsonNode>> AllVms(CloudUser user, string appId) => await user.Vms(appId, includeTerminated: true);
 
     private static string Summary(IEnumerable<JsonNode> vms) =>
@@ -93,11 +109,25 @@ public sealed class CrashSafetyTests : IAsyncLifetime
         foreach (var id in ids) await user.Start(id);
         Assert.Equal(VmCount, (await AllVms(user, appId)).Count);
 
-        // Kill it as soon as the first agents are up: the others are somewhere between requested and booting.
-        await Wait.Eventually(() => Agents().Count >= 2, Wait.Long, "the first agent processes started");
-        var atCrash = await AllVms(user, appId);
-        var agentsAtCrash = Agents();
-        await KillDirector(first);
+        // Kill it as soon as the first agents are up: the others are somewhere between requested and booting. From the
+        // moment the first two agents are seen the test holds the local cloud's lock, so no further agent is launched
+        // before the kill, however fast or loaded the machine is (the driver waits up to 5 s for the lock).
+        var seen = Stopwatch.StartNew();
+        while (Agents().Count < 2)
+        {
+            Assert.True(seen.Elapsed < Wait.Long, "the first agent processes did not start");
+            await Task.Delay(10, Wait.Ct);
+        }
+
+        List<JsonNode> atCrash;
+        IReadOnlyList<AgentProcess.Info> agentsAtCrash;
+        await using (await HoldCloudLock())
+        {
+            atCrash = await AllVms(user, appId);
+            agentsAtCrash = Agents();
+            await KillDirector(first);
+        }
+
         Wait.Log($"killed the Director after {clock.Elapsed}: {Summary(atCrash)}; {agentsAtCrash.Count} agent processes");
         Assert.True(atCrash.Count(v => v.Str("state") == "RUNNING") < VmCount, $"nothing left to provision at the crash: {Summary(atCrash)}");
         // The agents are detached from the Director: its death does not reach them. (One caught while `setsid --fork`
