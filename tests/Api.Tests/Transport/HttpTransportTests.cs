@@ -227,6 +227,36 @@ public sealed class HttpTransportTests(DirectorApp app) : IClassFixture<Director
         await app.Client().Ok(mutation); // the name is still free
     }
 
+    [Fact]
+    public async Task a_mutation_document_served_over_post_is_still_refused_over_get()
+    {
+        // The same text again comes from the document cache: the method rule must still run on it.
+        const string mutation = "mutation($input: RegisterInput!) { register(input: $input) { id } }";
+        var first = Name();
+        var served = await PostQuery(mutation, new { input = new { username = first, email = first + "@example.org", password = "good-password" } });
+        Assert.True(served.Json["errors"] is null, served.Body);
+
+        var second = Name();
+        var variables = JsonSerializer.Serialize(new { input = new { username = second, email = second + "@example.org", password = "good-password" } });
+        var reply = await Send(HttpMethod.Get, "/graphql?query=" + Uri.EscapeDataString(mutation) + "&variables=" + Uri.EscapeDataString(variables));
+        AssertRefused(405, reply);
+        Assert.False(await UserExists(second));
+    }
+
+    [Fact]
+    public async Task a_document_served_before_still_has_its_variables_checked()
+    {
+        const string mutation = "mutation($u: String!, $e: String!, $c: Int) { register(input: { username: $u, email: $e, password: \"good-password\", credit: $c }) { id } }";
+        var first = Name();
+        var served = await PostQuery(mutation, new { u = first, e = first + "@example.org", c = (int?)null });
+        Assert.True(served.Json["errors"] is null, served.Body);
+
+        var second = Name();
+        AssertRefused(400, await PostQuery(mutation, new { u = second, e = second + "@example.org", c = "abc" }, GraphQLResponseJson));
+        AssertRefused(400, await PostQuery(mutation, new { e = second + "@example.org", c = 1 }, GraphQLResponseJson));
+        Assert.False(await UserExists(second));
+    }
+
     [Theory]
     [InlineData("{ version", "SYNTAX_ERROR")]
     [InlineData("{ nope }", "FIELDS_ON_CORRECT_TYPE")]
