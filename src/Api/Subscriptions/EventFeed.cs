@@ -90,6 +90,11 @@ public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> op
     {
         await using var conn = store.Storage.Database.CreateConnection();
         await conn.OpenAsync(ct);
+        // Every read of the feed is a short range at the end of the log, by seq_id. While the log grows faster than
+        // autovacuum analyzes it (a fresh database, a burst), the planner takes "seq_id > $1" for a third of the
+        // table and scans and sorts all of it on every poll: measured with pg_stat_statements during P1, 254 blocks
+        // and 546 µs per poll on a 5,000-event log, growing with it. The primary key always serves these reads.
+        await using (var plans = new NpgsqlCommand("set enable_seqscan = off", conn)) await plans.ExecuteNonQueryAsync(ct);
         if (!_started.Task.IsCompleted)
         {
             await using var max = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {Schema}.mt_events", conn);
