@@ -36,8 +36,10 @@ public sealed class ApplicationCommands(IDocumentStore store, CommandSessions se
             throw ApplicationDecisions.NameTaken(name!).ToException();
         }
 
-        await using var read = store.QuerySession();
-        return (await read.LoadAsync<Application>(id, ct))!;
+        // The snapshot the inline projection stored, made the same way (Application.Create), without reading it back.
+        var application = Application.Create((ApplicationCreated)created.Single());
+        application.Version = created.Count;
+        return application;
     }
 
     /// <summary>What an earlier call with this idempotency key created, if there was one.</summary>
@@ -95,7 +97,11 @@ public sealed class ApplicationCommands(IDocumentStore store, CommandSessions se
             session.Append(stream, decide(app));
             await sessions.SaveExpecting(session, appId, expectedVersion, ct);
 
-            return (await session.LoadAsync<Application>(appId, ct))!;
+            // The inline projection applied the new events to this very instance (Marten's identity map for
+            // aggregates) and set its version: it is the stored snapshot, no need to read it back.
+            return stream.Aggregate is { } saved && saved.Version == stream.CurrentVersion
+                ? saved
+                : (await session.LoadAsync<Application>(appId, ct))!;
         });
     }
 

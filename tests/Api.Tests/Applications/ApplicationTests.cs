@@ -45,6 +45,23 @@ public sealed class ApplicationTests(DirectorApp app) : IClassFixture<DirectorAp
     }
 
     [Fact]
+    public async Task create_and_rename_answer_exactly_what_is_stored()
+    {
+        // Neither reads the application back after its commit: what they answer must be the stored snapshot.
+        var user = await User();
+        const string fields = "id name network createdAt version owner { username } services { id }";
+        var created = (await user.Client.Ok($"mutation($n: String!) {{ createApplication(name: $n) {{ {fields} }} }}", new { n = Name() }))["createApplication"]!;
+        var id = created.Str("id");
+        async Task<string> Stored() => (await user.Client.Ok($"query($id: ID!) {{ application(id: $id) {{ {fields} }} }}", new { id }))["application"]!.ToJsonString();
+        Assert.Equal(await Stored(), created.ToJsonString());
+
+        var renamed = (await user.Client.Ok($"mutation($id: ID!, $n: String!) {{ renameApplication(id: $id, name: $n, expectedVersion: 1) {{ {fields} }} }}",
+            new { id, n = Name() }))["renameApplication"]!;
+        Assert.Equal(2, renamed.Int("version"));
+        Assert.Equal(await Stored(), renamed.ToJsonString());
+    }
+
+    [Fact]
     public async Task the_name_is_trimmed_and_may_be_256_characters_long()
     {
         var user = await User();
