@@ -34,7 +34,29 @@ public sealed class CertificateAuthority
         _log = log;
         _certificate = new Lazy<X509Certificate2>(LoadOrCreate, LazyThreadSafetyMode.ExecutionAndPublication);
         _pem = new Lazy<string>(() => Certificate.ExportCertificatePem(), LazyThreadSafetyMode.ExecutionAndPublication);
+        _signing = new Lazy<Signing>(() => Signing.Of(Certificate), LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>
+    /// What every issue needs from the CA, taken out of its certificate once: each extraction of a key from an
+    /// X509Certificate2 goes through OpenSSL 3's decoders (a profile of P3 showed certificate work at about an eighth of
+    /// the Director's CPU per VM, the key extractions a good part of it).
+    /// </summary>
+    private sealed record Signing(HashAlgorithmName Hash, RSASignaturePadding? Padding, X509SignatureGenerator Generator, X509Extension AuthorityKeyId)
+    {
+        public static Signing Of(X509Certificate2 ca)
+        {
+            // The key lives as long as the process, like the CA certificate that holds it.
+            var ecKey = ca.GetECDsaPrivateKey();
+            var generator = ecKey is not null
+                ? X509SignatureGenerator.CreateForECDsa(ecKey)
+                : X509SignatureGenerator.CreateForRSA(ca.GetRSAPrivateKey()!, RSASignaturePadding.Pkcs1);
+            return new(CertificateAuthority.HashAlgorithm(ca), CertificateAuthority.Padding(ca), generator, X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        }
+    }
+
+    private readonly Lazy<Signing> _signing;
+    private readonly Lock _signingKey = new(); // a key object is not documented as safe to sign with from several threads
 
     public string Folder { get; }
 
@@ -50,19 +72,15 @@ public sealed class CertificateAuthority
     public X509Certificate2 Issue(CertificateProfile profile, PublicKey subjectKey, DateTimeOffset now, TimeSpan validity)
     {
         var ca = Certificate;
-        var request = new CertificateRequest(profile.Subject, subjectKey, HashAlgorithm(ca), Padding(ca));
+        var signing = _signing.Value;
+        var request = new CertificateRequest(profile.Subject, subjectKey, signing.Hash, signing.Padding);
         foreach (var extension in profile.Extensions) request.CertificateExtensions.Add(extension);
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(subjectKey, false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
+        request.CertificateExtensions.Add(signing.AuthorityKeyId);
 
         var notBefore = Max(now - ClockSkew, new DateTimeOffset(ca.NotBefore));
         var notAfter = Min(now + validity, new DateTimeOffset(ca.NotAfter));
-        using var ecKey = ca.GetECDsaPrivateKey();
-        using var rsaKey = ecKey is null ? ca.GetRSAPrivateKey() : null;
-        var signer = ecKey is not null
-            ? X509SignatureGenerator.CreateForECDsa(ecKey)
-            : X509SignatureGenerator.CreateForRSA(rsaKey!, RSASignaturePadding.Pkcs1);
-        return request.Create(ca.SubjectName, signer, notBefore, notAfter, Serials.New());
+        lock (_signingKey) return request.Create(ca.SubjectName, signing.Generator, notBefore, notAfter, Serials.New());
     }
 
     /// <summary>A CRL (DER) of the given entries, signed by the CA.</summary>
