@@ -48,10 +48,16 @@ public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> op
     private long _position;
     private (long Sequence, DateTime SeenAt, DateTimeOffset Since)? _gap;
 
-    /// <summary>Registers a subscriber; from then on it receives every matching event after <see cref="FeedSubscriber.StartPosition"/>.</summary>
+    /// <summary>
+    /// Registers a subscriber; from then on it receives every matching event after <see cref="FeedSubscriber.StartPosition"/>.
+    /// The feed learns of a commit a moment after it (the NOTIFY follows the commit), so it first catches up with
+    /// everything committed before this call: an event the caller saw committed (its own login, say) is never
+    /// handed to it as news. A gap that does not close within <see cref="CatchUpLimit"/> is not waited for.
+    /// </summary>
     public async Task<FeedSubscriber> Subscribe(Func<OwnedEvent, bool> filter, CancellationToken ct, int capacity = DefaultCapacity)
     {
         await _started.Task.WaitAsync(ct);
+        await CatchUp(await LastCommitted(ct), ct);
         lock (_gate)
         {
             var subscriber = new FeedSubscriber(filter, capacity, _position);
@@ -59,6 +65,39 @@ public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> op
             return subscriber;
         }
     }
+
+    private static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(2);
+    private TaskCompletionSource _moved = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private async Task<long> LastCommitted(CancellationToken ct)
+    {
+        await using var conn = store.Storage.Database.CreateConnection();
+        await conn.OpenAsync(ct);
+        await using var max = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {Schema}.mt_events", conn);
+        return (long)(await max.ExecuteScalarAsync(ct))!;
+    }
+
+    private async Task CatchUp(long target, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + CatchUpLimit;
+        while (true)
+        {
+            var moved = Volatile.Read(ref _moved).Task;
+            var left = deadline - DateTime.UtcNow;
+            if (Interlocked.Read(ref _position) >= target || left <= TimeSpan.Zero) return;
+            try
+            {
+                await moved.WaitAsync(left, ct);
+            }
+            catch (TimeoutException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Wakes the subscribers waiting in <see cref="CatchUp"/> after the position moved.</summary>
+    private void Moved() => Interlocked.Exchange(ref _moved, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     public void Unsubscribe(FeedSubscriber subscriber)
     {
@@ -106,6 +145,7 @@ public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> op
         while (!ct.IsCancellationRequested)
         {
             await Poll(conn, ct);
+            Moved();
             await conn.WaitAsync(_gap is null ? IdlePoll : GapPoll, ct);
         }
     }

@@ -59,6 +59,27 @@ public sealed class LiveFeedTests(TwoNodes nodes) : IClassFixture<TwoNodes>
     }
 
     [Fact]
+    public async Task an_event_committed_before_subscribing_is_never_handed_out_as_news()
+    {
+        // The feed hears of a commit a moment after it: a subscriber arriving in that moment must still start after it.
+        var app = nodes.First;
+        var feed = app.Services.GetRequiredService<EventFeed>();
+        var user = await app.NewUser();
+        var store = app.Services.GetRequiredService<IDocumentStore>();
+        for (var i = 0; i < 20; i++)
+        {
+            await user.Ok("mutation($n: String!) { createApplication(name: $n) { id } }", new { n = $"before-{i}" });
+            await using (var session = store.QuerySession())
+            {
+                var committed = await session.Events.QueryAllRawEvents().MaxAsync(e => e.Sequence, Ct);
+                var subscriber = await feed.Subscribe(_ => true, Ct);
+                feed.Unsubscribe(subscriber);
+                Assert.True(subscriber.StartPosition >= committed, $"round {i}: the subscriber starts at {subscriber.StartPosition}, before {committed}, committed before it subscribed");
+            }
+        }
+    }
+
+    [Fact]
     public async Task the_events_subscription_catches_up_then_goes_live_without_gap_or_duplicate()
     {
         var app = nodes.First;
