@@ -28,7 +28,7 @@ public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactor
         {
             // A file lock too: several Director nodes may share one machine's local cloud.
             Directory.CreateDirectory(settings.DataDirectory);
-            await using var fileLock = await LockFile(ct);
+            await using var fileLock = await LockCloud(settings.DataDirectory, ct);
             record = File.Exists(Path.Combine(folder, "vm.json"))
                 ? JsonSerializer.Deserialize<VmRecord>(await File.ReadAllTextAsync(Path.Combine(folder, "vm.json"), ct), Json)!
                 : await NewRecord(spec, folder, ct);
@@ -179,13 +179,17 @@ public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactor
 
     private static string ProviderId(string address) => $"local-{address}";
 
-    private async Task<FileStream> LockFile(CancellationToken ct)
+    /// <summary>
+    /// The lock of a local cloud's data folder, held while an agent is launched (across every process sharing the
+    /// folder); waits up to 5 s for it. Disposing the stream releases it.
+    /// </summary>
+    public static async Task<FileStream> LockCloud(string dataDirectory, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return new FileStream(Path.Combine(settings.DataDirectory, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                return new FileStream(Path.Combine(dataDirectory, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
             catch (IOException) when (attempt < 200)
             {

@@ -76,22 +76,6 @@ public sealed class CrashSafetyTests : IAsyncLifetime
 
     private IReadOnlyList<AgentProcess.Info> Agents() => AgentProcess.Of(_cloudDirectory);
 
-    /// <summary>The lock the local driver takes to launch an agent (see LocalDriver.LockFile).</summary>
-    private async Task<FileStream> HoldCloudLock()
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return new FileStream(Path.Combine(_cloudDirectory, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (attempt < 1000)
-            {
-                await Task.Delay(1, Wait.Ct);
-            }
-        }
-    }
-
     private static async Task<List<JsonNode>> AllVms(CloudUser user, string appId) => await user.Vms(appId, includeTerminated: true);
 
     private static string Summary(IEnumerable<JsonNode> vms) =>
@@ -121,7 +105,7 @@ public sealed class CrashSafetyTests : IAsyncLifetime
 
         List<JsonNode> atCrash;
         IReadOnlyList<AgentProcess.Info> agentsAtCrash;
-        await using (await HoldCloudLock())
+        await using (await LocalDriver.LockCloud(_cloudDirectory, Wait.Ct))
         {
             atCrash = await AllVms(user, appId);
             agentsAtCrash = Agents();
