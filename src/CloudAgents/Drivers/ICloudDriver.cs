@@ -8,7 +8,9 @@ public sealed record BootContext(
     IReadOnlyList<string> BootstrapNodes, string? Namespace, string DirectorUrl, string Credential,
     string? CertificatePem = null, string? PrivateKeyPem = null, string? CaCertificatePem = null);
 
-public sealed record VmSpec(Guid VmId, string Name, VmRole Role, string ServiceType, BootContext Boot);
+/// <summary>A VM to create. <paramref name="UserData"/> is the cloud-init script that boots the agent on a real cloud
+/// (made once by the provisioning pipeline; drivers pass it on as their cloud expects).</summary>
+public sealed record VmSpec(Guid VmId, string Name, VmRole Role, string ServiceType, BootContext Boot, string? UserData = null);
 
 public enum CloudVmStatus { Pending, Running }
 
@@ -38,4 +40,8 @@ public interface ICloudDriver
 
     /// <summary>The readiness check: does the VM answer as its role should?</summary>
     Task<bool> IsReady(CloudVm vm, CancellationToken ct);
+
+    /// <summary>What keeps the cloud from taking VM requests right now (wrong credentials, unreachable endpoint), checked
+    /// live against the cloud; empty when it answers as it should. Callers cache the answer.</summary>
+    Task<IReadOnlyList<string>> Problems(CancellationToken ct) => Task.FromResult<IReadOnlyList<string>>([]);
 }
