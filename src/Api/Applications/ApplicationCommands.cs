@@ -49,7 +49,7 @@ public sealed class ApplicationCommands(IDocumentStore store, CommandSessions se
         await using var read = store.QuerySession();
         var first = await read.LoadAsync<Application>(id, ct);
         return first is { Deleted: true }
-            ? throw DomainError.Conflict($"The idempotency key '{idempotencyKey}' created an application that has since been deleted", "idempotencyKey").ToException()
+            ? throw DomainError.Conflict($"The idempotency key '{Text.Quote(idempotencyKey)}' created an application that has since been deleted", "idempotencyKey").ToException()
             : first;
     }
 

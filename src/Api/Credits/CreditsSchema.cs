@@ -27,7 +27,7 @@ public sealed class CreditCommands(IDocumentStore store, IQuerySession query, Ca
     {
         var admin = caller.RequireAdmin();
         var user = await query.Query<User>().FirstOrDefaultAsync(u => u.UsernameKey == Text.Key(username), ct)
-                   ?? throw DomainError.NotFound($"Unknown user '{username}'").ToException();
+                   ?? throw DomainError.NotFound($"Unknown user '{Text.Quote(username)}'").ToException();
         return await Projections.Writing.DecisionCommit.Retrying(async () =>
         {
             await using var session = store.LightweightSession();
@@ -48,7 +48,7 @@ public sealed class CreditCommands(IDocumentStore store, IQuerySession query, Ca
             throw DomainError.Invalid("first", $"'first' must be between 1 and {MaxPageSize}, not {first}").ToException();
         long from = 0;
         if (after is not null && !long.TryParse(after, out from))
-            throw DomainError.Invalid("after", $"'{after}' is not a cursor of the credit ledger").ToException();
+            throw DomainError.Invalid("after", $"'{Text.Quote(after)}' is not a cursor of the credit ledger").ToException();
 
         await using var conn = store.Storage.Database.CreateConnection();
         await conn.OpenAsync(ct);

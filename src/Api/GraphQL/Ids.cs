@@ -6,9 +6,17 @@ namespace Conpaas.Api.GraphQL;
 
 public static class Ids
 {
-    /// <summary>An ID argument as a Guid, or INVALID_INPUT naming the argument.</summary>
-    public static Guid Parse(string? value, string field) =>
-        Guid.TryParse(value, out var id) ? id : throw DomainError.Invalid(field, $"'{value}' is not a valid id").ToException();
+    /// <summary>
+    /// An ID argument as a Guid: INVALID_INPUT naming the argument when it is not one, NOT_FOUND for the nil id (in any
+    /// spelling), which no object ever has and which the event store refuses as a stream id. Every ID argument goes
+    /// through here, so the rule holds for every query, mutation and subscription.
+    /// </summary>
+    public static Guid Parse(string? value, string field)
+    {
+        if (!Guid.TryParse(value, out var id))
+            throw DomainError.Invalid(field, $"'{Text.Quote(value)}' is not a valid id").ToException();
+        return id != Guid.Empty ? id : throw DomainError.NotFound($"Nothing found with id {id}").ToException();
+    }
 
     /// <summary>The same (owner, purpose, key) always gives the same stream id: how idempotency keys find the first result.</summary>
     public static Guid FromKey(Guid ownerId, string purpose, string key)

@@ -121,7 +121,7 @@ public sealed class HistoryQueries(IDocumentStore store, IQuerySession session, 
             {
             }
 
-            throw DomainError.Invalid("after", $"'{cursor}' is not a cursor of this list").ToException();
+            throw DomainError.Invalid("after", $"'{Text.Quote(cursor)}' is not a cursor of this list").ToException();
         }
     }
 }

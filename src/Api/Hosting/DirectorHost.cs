@@ -63,6 +63,7 @@ public static class DirectorHost
                 ?? Microsoft.Extensions.Logging.Abstractions.NullLogger<DirectorSchema>.Instance))
             // One Marten session per request is not thread-safe: resolve query fields one after another.
             .AddExecutionStrategy<global::GraphQL.Execution.SerialExecutionStrategy>(GraphQLParser.AST.OperationType.Query)
+            .AddValidationRule<GraphQL.InputRules>()
             .ConfigureExecution<GraphQL.DocumentCache>()
             .AddComplexityAnalyzer(o =>
             {

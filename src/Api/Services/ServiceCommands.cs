@@ -36,7 +36,7 @@ public sealed class ServiceCommands(
             var stream = await session.Events.FetchForExclusiveWriting<Application>(appId, ct);
             var app = stream.Aggregate is { Deleted: false } a && caller.MaySee(a.OwnerId)
                 ? a
-                : throw ApplicationDecisions.NotFound(applicationId).ToException();
+                : throw ApplicationDecisions.NotFound(appId).ToException();
             // The application's version is still checked at commit: no two additions share a sid or a subnet.
             session.Append(stream, AddService.Decide(app, serviceId, type, name, contexts.Vpn, clock.GetUtcNow()));
             try
@@ -70,7 +70,7 @@ public sealed class ServiceCommands(
         Write(id, expectedVersion, (s, ctx) => Domain.Services.AddNodes.Decide(s, nodes, expectedVersion, ctx), ct, "serviceId");
 
     public Task<Service> RemoveNodes(string id, IReadOnlyList<NodeCount> nodes, int? expectedVersion, CancellationToken ct) =>
-        Write(id, expectedVersion, (s, _) => Domain.Services.RemoveNodes.Decide(s, nodes, expectedVersion), ct, "serviceId");
+        Write(id, expectedVersion, (s, ctx) => Domain.Services.RemoveNodes.Decide(s, nodes, expectedVersion, ctx.Clouds), ct, "serviceId");
 
     private async Task<Service> Write(string id, int? expectedVersion, Func<Service, ServiceContext, Decision> decide, CancellationToken ct,
         string argument = "id")
@@ -83,7 +83,7 @@ public sealed class ServiceCommands(
             var stream = await session.Events.FetchForWriting<Service>(serviceId, ct);
             var service = stream.Aggregate is { Removed: false } s && caller.MaySee(s.OwnerId)
                 ? s
-                : throw ServiceRules.NotFound(id).ToException();
+                : throw ServiceRules.NotFound(serviceId).ToException();
             // Credit is the owner's, also when an administrator acts on the service.
             var owner = await session.LoadAsync<User>(service.OwnerId, ct);
             var ctx = contexts.Create(owner?.Credit ?? 0);

@@ -137,9 +137,11 @@ public sealed class NodeCountInputType : InputObjectGraphType
     public NodeCountInputType()
     {
         Name = "NodeCountInput";
-        Field<StringGraphType>("role").Description("Null means the service type's default role.");
-        Field<NonNullGraphType<IntGraphType>>("count");
-        Field<StringGraphType>("cloud").Description("Null means the service's cloud.");
+        Description = "One entry of addNodes/removeNodes. Entries of one role and cloud add up; a request asks for at most 256 nodes in all.";
+        Field<StringGraphType>("role").Description("Null means the service type's default role; a blank role is INVALID_INPUT.");
+        Field<NonNullGraphType<IntGraphType>>("count").Description("At least 1.");
+        Field<StringGraphType>("cloud").Description(
+            "Null means the service's cloud; a blank one is INVALID_INPUT, an unknown one UNKNOWN_CLOUD (removeNodes too).");
     }
 
     public static List<NodeCount> Read(IResolveFieldContext c) =>

@@ -72,7 +72,8 @@ public static class ServiceSchema
             .Argument<IntGraphType>("expectedVersion")
             .ResolveAsync(async c => await c.Get<ServiceCommands>().Rename(
                 c.GetArgument<string>("id"), c.GetArgument<string>("name"), c.GetArgument<int?>("expectedVersion"), c.CancellationToken));
-        mutation.Field<NonNullGraphType<ServiceGraphType>>("startService").Description("Returns at once in PROLOGUE; watch serviceChanged for RUNNING or ERROR.")
+        mutation.Field<NonNullGraphType<ServiceGraphType>>("startService")
+            .Description("Returns at once in PROLOGUE; watch serviceChanged for RUNNING or ERROR. cloud: null means the default cloud; a blank name is INVALID_INPUT.")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .Argument<StringGraphType>("cloud")
             .ResolveAsync(async c => await c.Get<ServiceCommands>().Start(c.GetArgument<string>("id"), c.GetArgument<string?>("cloud"), c.CancellationToken));

@@ -15,8 +15,11 @@ public sealed class Application
     public int LastSid { get; set; }
     public bool Deleted { get; set; }
 
-    /// <summary>Unique per owner among live applications; null once deleted, which frees the name.</summary>
-    public string? NameKey => Deleted ? null : $"{OwnerId:N}/{Name}";
+    /// <summary>
+    /// Unique per owner among live applications, whatever the Unicode composition or letter case of the name
+    /// (<see cref="Text.Key"/>); null once deleted, which frees the name.
+    /// </summary>
+    public string? NameKey => Deleted ? null : $"{OwnerId:N}/{Text.Key(Name)}";
 
     public static Application Create(ApplicationCreated e) => new()
     {

@@ -10,18 +10,19 @@ public static class ApplicationDecisions
     public static Decision Create(Guid applicationId, Guid ownerId, string? name, VpnPlan vpn, DateTimeOffset now) =>
         CheckName(name) is { } error
             ? error
-            : Decision.Accept(new ApplicationCreated(applicationId, ownerId, name!.Trim(), vpn.Network, now));
+            : Decision.Accept(new ApplicationCreated(applicationId, ownerId, Text.Normal(name!), vpn.Network, now));
 
     public static Decision Rename(Application app, string? name, int? expectedVersion)
     {
         if (app.Deleted) return NotFound(app.Id);
         if (CheckName(name) is { } error) return error;
         if (expectedVersion is { } v && v != app.Version) return DomainError.VersionConflict(v, app.Version);
-        return name!.Trim() == app.Name ? Decision.Accept() : Decision.Accept(new ApplicationRenamed(name.Trim()));
+        var normal = Text.Normal(name!);
+        return normal == app.Name ? Decision.Accept() : Decision.Accept(new ApplicationRenamed(normal));
     }
 
     public static DomainError NameTaken(string name) =>
-        DomainError.Conflict($"Application name \"{name.Trim()}\" is already taken", "name");
+        DomainError.Conflict($"Application name \"{Text.Quote(Text.Normal(name))}\" is already taken", "name");
 
     public static DomainError NotFound(object id) => DomainError.NotFound($"Application not found: {id}");
 }

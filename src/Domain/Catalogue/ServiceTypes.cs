@@ -40,7 +40,7 @@ public static class ServiceTypes
     public static ServiceType? Find(string? name) => All.FirstOrDefault(t => t.Name == name);
 
     public static DomainError Unknown(string? name) =>
-        new(ErrorCode.UNKNOWN_SERVICE_TYPE, $"Unknown service type '{name}'. Available types: [{string.Join(", ", All.Select(t => t.Name))}]", "type")
+        new(ErrorCode.UNKNOWN_SERVICE_TYPE, $"Unknown service type '{Text.Quote(name)}'. Available types: [{string.Join(", ", All.Select(t => t.Name))}]", "type")
         {
             Extensions = new Dictionary<string, object?> { ["available"] = All.Select(t => t.Name).ToArray() },
         };

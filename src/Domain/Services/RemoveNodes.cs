@@ -1,3 +1,4 @@
+using Conpaas.Domain.Clouds;
 using Conpaas.Domain.Vms;
 using static Conpaas.Domain.Services.ServiceRules;
 
@@ -6,11 +7,15 @@ namespace Conpaas.Domain.Services;
 /// <summary>removeNodes: RUNNING → ADAPTING; the newest agents of each role go first; RUNNING again when they are gone.</summary>
 public static class RemoveNodes
 {
-    public static Decision Decide(Service service, IReadOnlyList<NodeCount> nodes, int? expectedVersion)
+    public static Decision Decide(Service service, IReadOnlyList<NodeCount> nodes, int? expectedVersion, CloudDirectory clouds)
     {
         if (NodeCounts.Validate(service, nodes, out var wanted) is { } bad) return bad;
         if (ExpectVersion(service, expectedVersion) is { } conflict) return conflict;
         if (ExpectState(service, ServiceState.RUNNING) is { } wrongState) return wrongState;
+
+        // A named cloud must exist, as for addNodes; it need not be healthy to let nodes go.
+        foreach (var (_, cloud, _) in wanted)
+            if (cloud is not null && clouds.CheckKnown(cloud, out _) is { } unknown) return unknown;
 
         var type = ServiceContext.TypeOf(service);
         var chosen = new List<Guid>();

@@ -7,7 +7,7 @@ namespace Conpaas.Domain.Tests.Services;
 
 public class RemoveNodesTests
 {
-    private static Decision Decide(ServiceScenario s, params NodeCount[] nodes) => RemoveNodes.Decide(s.Service, nodes, null);
+    private static Decision Decide(ServiceScenario s, params NodeCount[] nodes) => RemoveNodes.Decide(s.Service, nodes, null, s.Clouds);
 
     /// <summary>helloworld running with its manager (#1), its initial node (#2) and two added nodes (#3, #4).</summary>
     private static ServiceScenario RunningWithFourVms()
@@ -167,10 +167,10 @@ public class RemoveNodesTests
         var s = RunningWithFourVms();
         var current = s.Service.Version;
 
-        var error = RemoveNodes.Decide(s.Service, [new NodeCount(null, 1, null)], 3).Refused(ErrorCode.VERSION_CONFLICT);
+        var error = RemoveNodes.Decide(s.Service, [new NodeCount(null, 1, null)], 3, s.Clouds).Refused(ErrorCode.VERSION_CONFLICT);
 
         Assert.Equal((long)current, error.Extensions["currentVersion"]);
-        s.Then(RemoveNodes.Decide(s.Service, [new NodeCount(null, 1, null)], current));
+        s.Then(RemoveNodes.Decide(s.Service, [new NodeCount(null, 1, null)], current, s.Clouds));
         Assert.Equal(ServiceState.ADAPTING, s.Service.State);
     }
 

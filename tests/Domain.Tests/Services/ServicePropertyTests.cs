@@ -94,7 +94,7 @@ public class ServicePropertyTests
                 var present = s.Service.Agents.Select(n => n.ServiceRole).Distinct().ToList();
                 var role = random.Next(4) > 0 ? present[random.Next(present.Count)] : roles[random.Next(roles.Length)];
                 var count = random.Next(1, 3);
-                var decision = RemoveNodes.Decide(s.Service, [new NodeCount(role, count, null)], null);
+                var decision = RemoveNodes.Decide(s.Service, [new NodeCount(role, count, null)], null, s.Clouds);
                 if (decision.IsRefused)
                 {
                     Assert.Equal(ErrorCode.INVALID_INPUT, decision.Error!.Code);

@@ -230,7 +230,7 @@ internal sealed class ServiceScenario
     public Decision Stop() => Then(StopService.Decide(Service));
     public Decision Remove() => Then(RemoveService.Decide(Service));
     public Decision AddNodes(params NodeCount[] nodes) => Then(Conpaas.Domain.Services.AddNodes.Decide(Service, nodes, null, Context));
-    public Decision RemoveNodes(params NodeCount[] nodes) => Then(Conpaas.Domain.Services.RemoveNodes.Decide(Service, nodes, null));
+    public Decision RemoveNodes(params NodeCount[] nodes) => Then(Conpaas.Domain.Services.RemoveNodes.Decide(Service, nodes, null, Clouds));
     public Decision Ready(Guid vmId) => Then(VmOutcomes.Ready(Service, Vms[vmId], AddressOf(vmId)));
     public Decision Terminated(Guid vmId) => Then(VmOutcomes.Terminated(Service, Vms[vmId]));
     public Decision Lost(Guid vmId, string reason = "the cloud no longer has it") => Then(VmOutcomes.Lost(Service, Vms[vmId], reason, Context));
