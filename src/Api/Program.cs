@@ -8,8 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 if (Environment.GetEnvironmentVariable("DIRECTOR_ADMIN_PASSWORD") is { Length: > 0 } adminPassword)
     builder.Configuration["Director:AdminPassword"] = adminPassword;
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
-if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-    builder.WebHost.UseUrls($"http://127.0.0.1:{Environment.GetEnvironmentVariable("DIRECTOR_PORT") ?? "5555"}");
+if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(ServerTls.DefaultUrl(builder.Configuration));
 
 try
 {
@@ -17,6 +16,7 @@ try
         .AddDirectorStore()
         .AddIdentity()
         .AddCertificates()
+        .AddDirectorTls()
         .AddApplicationsAndServices()
         .AddDirectorGraphQL();
 
