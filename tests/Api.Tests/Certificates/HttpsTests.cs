@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Xunit;
 using static Conpaas.Api.Tests.Certificates.Kit;
+using Conpaas.Api.Tests.CloudAgents;
 
 namespace Conpaas.Api.Tests.Certificates;
 
@@ -34,7 +35,12 @@ public class HttpsApp : CertificateApp
     };
 
     /// <summary>A client that trusts the Director's CA and nothing else, as `curl --cacert ca.crt` does.</summary>
-    public HttpClient Trusting(string caPem, Action<X509Certificate2>? seen = null, DateTimeOffset? at = null)
+    public override HttpClient Http() => Trusting(File.ReadAllText(Path.Combine(CaFolder, "ca.crt")));
+
+    public HttpClient Trusting(string caPem, Action<X509Certificate2>? seen = null, DateTimeOffset? at = null) =>
+        Trusting(BaseAddress, caPem, seen, at);
+
+    public static HttpClient Trusting(Uri baseAddress, string caPem, Action<X509Certificate2>? seen = null, DateTimeOffset? at = null)
     {
         var ca = X509Certificate2.CreateFromPem(caPem);
         var handler = new SocketsHttpHandler
@@ -56,7 +62,7 @@ public class HttpsApp : CertificateApp
                 },
             },
         };
-        return new HttpClient(handler) { BaseAddress = BaseAddress };
+        return new HttpClient(handler) { BaseAddress = baseAddress };
     }
 }
 
@@ -80,7 +86,7 @@ public sealed class HttpsTests(HttpsApp app) : IClassFixture<HttpsApp>
 
         Assert.Equal("https", app.BaseAddress.Scheme);
         Assert.Equal("Healthy", await http.GetStringAsync("/health", Ct));
-        var answer = await new Infrastructure.GraphQLClient(http, null).Ok("{ serviceTypes { name } }");
+        var answer = await app.Client().Ok("{ serviceTypes { name } }");
         Assert.Contains("helloworld", answer.ToJsonString());
         Assert.NotNull(served);
         using var stored = X509Certificate2.CreateFromPemFile(ServerCertificatePath);
@@ -182,5 +188,56 @@ public sealed class HttpsRenewalTests(HttpsApp app) : IClassFixture<HttpsApp>
         using var http = app.Trusting(await File.ReadAllTextAsync(Path.Combine(app.CaFolder, "ca.crt"), Ct), c => served = c, app.Clock.GetUtcNow());
         Assert.Equal("Healthy", await http.GetStringAsync("/health", Ct));
         Assert.Equal(after.SerialNumber, served!.SerialNumber);
+    }
+}
+
+/// <summary>The local cloud behind an HTTPS Director whose URL is the port it really listens on, so agents can call it.</summary>
+public sealed class HttpsLocalCloud : Infrastructure.LocalCloudApp
+{
+    private readonly int _port = FreePort();
+    public string CaFolder { get; } = Directory.CreateTempSubdirectory("conpaas-ca-").FullName;
+
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
+    {
+        ["Director:Url"] = $"https://127.0.0.1:{_port}",
+        ["Certificates:CaDirectory"] = CaFolder,
+    };
+
+    protected override void StartKestrel() =>
+        UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, _port, listen => listen.UseHttps()));
+
+    public override HttpClient Http() => HttpsApp.Trusting(BaseAddress, File.ReadAllText(Path.Combine(CaFolder, "ca.crt")));
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        probe.Start();
+        return ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(CaFolder, recursive: true);
+    }
+}
+
+[Collection(CloudAgents.RealProcesses.Name)]
+public sealed class HttpsAgentTests(HttpsLocalCloud app) : IClassFixture<HttpsLocalCloud>
+{
+    [Fact]
+    public async Task agents_report_to_an_https_director_trusting_its_ca_from_their_boot_context()
+    {
+        var user = await CloudAgents.CloudUser.New(app);
+        var id = await user.AddService(await user.CreateApplication());
+        await user.Start(id);
+        var running = await user.WaitFor(id, "RUNNING");
+
+        foreach (var node in running.LiveNodes())
+        {
+            var log = Path.Combine(app.CloudDirectory, node.Str("name"), "agent.log");
+            await CloudAgents.Wait.Eventually(() => File.Exists(log) && File.ReadAllText(log).Contains("the Director answered 200"),
+                CloudAgents.Wait.Short, $"{node.Str("name")} reported to the Director over https: {(File.Exists(log) ? File.ReadAllText(log) : "no log")}");
+        }
     }
 }

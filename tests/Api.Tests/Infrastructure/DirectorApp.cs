@@ -57,7 +57,10 @@ public class DirectorApp : WebApplicationFactory<Program>, IAsyncLifetime
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 
-    public GraphQLClient Client(string? token = null) => new(new HttpClient { BaseAddress = BaseAddress }, token);
+    public GraphQLClient Client(string? token = null) => new(Http(), token);
+
+    /// <summary>An HTTP client for this host (one that trusts its CA, for a host that serves HTTPS).</summary>
+    public virtual HttpClient Http() => new() { BaseAddress = BaseAddress };
 
     public async Task<GraphQLClient> Admin() => await Client().SignIn("admin", AdminPassword);
 
