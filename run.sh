@@ -41,4 +41,6 @@ if [ "$scheme" = https ]; then
 
 MSG
 fi
+# Outside development the Director changes its schema only when told to (Director:AutoMigrate): this is that moment.
+dotnet "$out/Conpaas.Api.dll" migrate >&2
 exec dotnet "$out/Conpaas.Api.dll"
