@@ -15,17 +15,32 @@ echo "Building the Director…" >&2
 dotnet build src/Api/Conpaas.Api.csproj -c Release -nologo -v quiet -clp:ErrorsOnly >&2
 
 out="$repo/src/Api/bin/Release/net10.0"
-export ASPNETCORE_CONTENTROOT="$out" ASPNETCORE_URLS="http://127.0.0.1:$port" DIRECTOR_PORT="$port"
+export ASPNETCORE_CONTENTROOT="$out"
 export Director__Url="${Director__Url:-http://127.0.0.1:$port}"
+case "$Director__Url" in
+  # HTTPS: the Director serves TLS itself, on the URL's port (DIRECTOR_PORT overrides), with a certificate its CA issues.
+  https://*) scheme=https ;;
+  *) scheme=http; export ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:$port}" DIRECTOR_PORT="$port" ;;
+esac
+base="${Director__Url%/}"
 # The local cloud: each VM is an agent process; its folder (boot context, pid, log) lives here.
 export Clouds__default__Keys__DATA_DIR="${Clouds__default__Keys__DATA_DIR:-$repo/.data/local-cloud}"
 cat >&2 <<MSG
 
-  ConPaaS Director starting on http://127.0.0.1:$port
-    GraphQL endpoint:  http://127.0.0.1:$port/graphql   (POST JSON, or GET ?query=…)
-    Schema (SDL):      http://127.0.0.1:$port/graphql/schema.graphql
-    Health:            http://127.0.0.1:$port/health
+  ConPaaS Director starting on $base
+    GraphQL endpoint:  $base/graphql   (POST JSON, or GET ?query=…)
+    Schema (SDL):      $base/graphql/schema.graphql
+    Health:            $base/health
   Next: the README's tour (register, login, me). Ctrl-C stops the Director.
 
 MSG
+if [ "$scheme" = https ]; then
+  cat >&2 <<MSG
+  HTTPS: the certificate comes from the Director's CA (${Certificates__CaDirectory:-~/.conpaas/ca}/ca.crt; its SHA-256
+  fingerprint is in the log below). Clients trust it: curl --cacert <that file>, cps trust --director $base.
+
+MSG
+fi
+# Outside development the Director changes its schema only when told to (Director:AutoMigrate): this is that moment.
+dotnet "$out/Conpaas.Api.dll" migrate >&2
 exec dotnet "$out/Conpaas.Api.dll"

@@ -76,6 +76,8 @@ public sealed class Director : IAsyncDisposable
         };
         if (extra is not null)
             foreach (var (k, v) in extra) env[k] = v;
+        // The benchmark's databases are fresh: the Director brings the schema up to date itself.
+        psi.Environment["Director__AutoMigrate"] = "true";
         foreach (var (k, v) in env) psi.Environment[k] = v;
 
         var process = new Process { StartInfo = psi };

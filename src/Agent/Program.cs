@@ -45,7 +45,7 @@ static async Task ReportToDirector(BootContext boot, CancellationToken ct)
 {
     try
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = new HttpClient(DirectorTrust(boot)) { Timeout = TimeSpan.FromSeconds(5) };
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(boot.DirectorUrl), "/agent/v1/self"));
         request.Headers.TryAddWithoutValidation("Authorization", $"Vm {boot.VmId} {boot.Credential}");
         using var response = await http.SendAsync(request, ct);
@@ -55,6 +55,20 @@ static async Task ReportToDirector(BootContext boot, CancellationToken ct)
     {
         Console.WriteLine($"{boot.Name}: the Director at {boot.DirectorUrl} did not answer ({ex.Message})");
     }
+}
+
+// Over HTTPS the agent trusts the Director's CA, which its boot context carries, and nothing else.
+static HttpMessageHandler DirectorTrust(BootContext boot)
+{
+    var handler = new SocketsHttpHandler();
+    if (boot.CaCertificatePem is { Length: > 0 } caPem)
+        handler.SslOptions.CertificateChainPolicy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy
+        {
+            TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust,
+            CustomTrustStore = { System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(caPem) },
+            RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+        };
+    return handler;
 }
 
 static void Serve(HttpListenerContext context, BootContext boot)
@@ -81,7 +95,7 @@ static void Serve(HttpListenerContext context, BootContext boot)
 /// <summary>What the Director hands a VM at boot (ConPaaS put the same facts in the VM's user-data).</summary>
 internal sealed record BootContext(
     Guid VmId, string Name, string Role, string? ServiceRole, string ServiceType, string? VpnAddress, string? Network,
-    IReadOnlyList<string> BootstrapNodes, string? Namespace, string DirectorUrl, string Credential)
+    IReadOnlyList<string> BootstrapNodes, string? Namespace, string DirectorUrl, string Credential, string? CaCertificatePem = null)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 }

@@ -8,8 +8,10 @@ var builder = WebApplication.CreateBuilder(args);
 if (Environment.GetEnvironmentVariable("DIRECTOR_ADMIN_PASSWORD") is { Length: > 0 } adminPassword)
     builder.Configuration["Director:AdminPassword"] = adminPassword;
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
-if (string.IsNullOrEmpty(builder.Configuration["urls"]))
-    builder.WebHost.UseUrls($"http://127.0.0.1:{Environment.GetEnvironmentVariable("DIRECTOR_PORT") ?? "5555"}");
+if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(ServerTls.DefaultUrl(builder.Configuration));
+
+// The migrate verb is the one way the schema changes outside development.
+if (args is [OperatorCommands.Migrate]) builder.Configuration["Director:AutoMigrate"] = "true";
 
 try
 {
@@ -17,6 +19,7 @@ try
         .AddDirectorStore()
         .AddIdentity()
         .AddCertificates()
+        .AddDirectorTls()
         .AddApplicationsAndServices()
         .AddDirectorGraphQL();
 
@@ -25,6 +28,14 @@ try
     app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
     app.MapDirectorGraphQL();
     app.MapCertificateAuthority();
+    if (args is [OperatorCommands.Migrate]) return await app.MigrateDatabase();
+    if (!OperatorCommands.AutoMigrate(builder) && await SchemaGate.Problem(app.Services) is { } behind)
+    {
+        await Console.Error.WriteLineAsync("The Director cannot start: " + behind);
+        return 2;
+    }
+
+    if (args is [OperatorCommands.AddUser, ..]) return await app.AddUserFromCommandLine(args, Console.In, Console.Out, Console.Error);
     if (args is [RebuildCommand.Verb]) return await app.RebuildReadModels();
     // JasperFx commands (codegen, db-apply, …) when asked for; a plain start otherwise.
     if (args.Length > 0 && !args[0].StartsWith('-')) return await app.RunJasperFxCommands(args);

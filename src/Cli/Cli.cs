@@ -21,6 +21,7 @@ public static class Cli
             new HelpOption(),
             new VersionOption(),
             globals.Director,
+            globals.Ca,
             globals.Json,
         };
         foreach (var command in UserCommands.Build(globals)) root.Subcommands.Add(command);
@@ -60,6 +61,13 @@ internal sealed class Globals(
         Recursive = true,
     };
 
+    public Option<string?> Ca { get; } = new("--ca")
+    {
+        Description = "A PEM file with the CA to trust for an https Director, alone (else $CPS_CA, else the one 'cps trust' pinned)",
+        HelpName = "FILE",
+        Recursive = true,
+    };
+
     public Option<bool> Json { get; } = new("--json")
     {
         Description = "Print the API's raw data as JSON, for scripts",
@@ -72,7 +80,7 @@ internal sealed class Globals(
             try
             {
                 using var context = new CommandContext(output, error, configDirectory, environment, readSecret,
-                    parsed.GetValue(Json), parsed.GetValue(Director), ct);
+                    parsed.GetValue(Json), parsed.GetValue(Director), parsed.GetValue(Ca), ct);
                 await action(context, parsed);
                 return 0;
             }

@@ -13,7 +13,7 @@ internal sealed class CommandContext : IDisposable
     private readonly DirectorClient _client;
 
     public CommandContext(TextWriter output, TextWriter error, string configDirectory, Func<string, string?> environment,
-        Func<string, string?>? readSecret, bool json, string? director, CancellationToken ct)
+        Func<string, string?>? readSecret, bool json, string? director, string? caFile, CancellationToken ct)
     {
         Out = output;
         Err = error;
@@ -28,7 +28,7 @@ internal sealed class CommandContext : IDisposable
         // A session token goes only to the Director that issued it.
         var token = Settings.Director is { Length: > 0 } saved && DirectorClient.ParseAddress(saved) == Director ? Settings.Token : null;
         SignedIn = token is not null;
-        _client = new DirectorClient(Director, token, RequestTimeout);
+        _client = new DirectorClient(Director, token, RequestTimeout, TrustedCa(NonEmpty(caFile) ?? Env("CPS_CA")));
     }
 
     public TextWriter Out { get; }
@@ -41,6 +41,21 @@ internal sealed class CommandContext : IDisposable
     /// <summary>The Director's URL as people write it (no trailing slash).</summary>
     public string DirectorName => Director.ToString().TrimEnd('/');
     public bool SignedIn { get; }
+
+    /// <summary>The CA to trust: the file given (--ca, $CPS_CA), else the one `cps trust` pinned for this Director.</summary>
+    private string? TrustedCa(string? file)
+    {
+        if (file is null)
+            return Settings.TrustedCaDirector is { Length: > 0 } pinned && DirectorClient.ParseAddress(pinned) == Director ? Settings.TrustedCa : null;
+        try
+        {
+            return File.ReadAllText(file);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw CliError.BadUsage($"Cannot read the CA file {file}: {ex.Message}");
+        }
+    }
 
     public Task<JsonObject> Send(string query, object? variables = null) => _client.Send(query, variables, Cancellation);
 

@@ -16,6 +16,9 @@ public sealed record CpsSettings
     public string? Username { get; init; }
     public string? Token { get; init; }
     public DateTimeOffset? ExpiresAt { get; init; }
+    /// <summary>The CA certificate (PEM) <c>cps trust</c> pinned, and the Director it is pinned for.</summary>
+    public string? TrustedCa { get; init; }
+    public string? TrustedCaDirector { get; init; }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

@@ -1,14 +1,42 @@
 using System.Net.Http.Headers;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Conpaas.Cli;
 
-/// <summary>The Director's public GraphQL API over plain HTTP: one POST per operation, nothing else.</summary>
-public sealed class DirectorClient(Uri director, string? token, TimeSpan timeout) : IDisposable
+/// <summary>The Director's public GraphQL API over HTTP(S): one POST per operation, nothing else.</summary>
+/// <param name="trustedCa">a CA certificate (PEM) that alone is trusted for an https Director, as <c>curl --cacert</c>; null: the system's roots</param>
+public sealed class DirectorClient(Uri director, string? token, TimeSpan timeout, string? trustedCa = null) : IDisposable
 {
-    private readonly HttpClient _http = new() { Timeout = timeout };
+    private readonly HttpClient _http = new(Handler(trustedCa)) { Timeout = timeout };
+
+    /// <summary>A handler that trusts <paramref name="caPem"/> and nothing else (the system's roots when null).</summary>
+    public static SocketsHttpHandler Handler(string? caPem)
+    {
+        var handler = new SocketsHttpHandler();
+        if (caPem is null) return handler;
+        X509Certificate2 ca;
+        try
+        {
+            ca = X509Certificate2.CreateFromPem(caPem);
+        }
+        catch (CryptographicException ex)
+        {
+            throw CliError.BadUsage($"The trusted CA is not a PEM certificate: {ex.Message}");
+        }
+
+        handler.SslOptions.CertificateChainPolicy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            CustomTrustStore = { ca },
+            RevocationMode = X509RevocationMode.NoCheck,
+        };
+        return handler;
+    }
 
     public Uri Director { get; } = director;
     public Uri Endpoint { get; } = new(director, "graphql");
@@ -29,6 +57,11 @@ public sealed class DirectorClient(Uri director, string? token, TimeSpan timeout
         {
             response = await _http.SendAsync(request, ct);
             body = await response.Content.ReadAsStringAsync(ct);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is AuthenticationException)
+        {
+            throw CliError.Unreachable(Endpoint.ToString(),
+                "its certificate is not trusted; check the CA's fingerprint with the Director's operator, then run 'cps trust' (or give --ca FILE)");
         }
         catch (HttpRequestException ex)
         {
@@ -89,6 +122,54 @@ public sealed class DirectorClient(Uri director, string? token, TimeSpan timeout
         if (path.EndsWith("/graphql", StringComparison.Ordinal)) path = path[..^"/graphql".Length];
         return new UriBuilder(uri) { Path = path + "/", Query = "", Fragment = "" }.Uri;
     }
+
+    /// <summary>
+    /// The CA certificate the Director serves at /ca/certificate, fetched before anything is trusted, and the
+    /// certificate the Director presented for HTTPS (null over http), so that the caller can check one against the other.
+    /// </summary>
+    public static async Task<(string CaPem, X509Certificate2? Served)> FetchCa(Uri director, TimeSpan timeout, CancellationToken ct)
+    {
+        X509Certificate2? served = null;
+        var handler = new SocketsHttpHandler();
+        // Nothing is trusted yet: the caller pins the CA only after the operator's fingerprint (or --yes) says so.
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+        {
+            if (certificate is not null) served = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+            return true;
+        };
+        using var http = new HttpClient(handler) { Timeout = timeout };
+        var url = new Uri(director, "ca/certificate");
+        try
+        {
+            using var response = await http.GetAsync(url, ct);
+            var pem = await response.Content.ReadAsStringAsync(ct);
+            if (!response.IsSuccessStatusCode || !pem.Contains("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal))
+                throw CliError.Unreachable(url.ToString(), $"it answered HTTP {(int)response.StatusCode} without a CA certificate");
+            return (pem, served);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw CliError.Unreachable(url.ToString(), ex.InnerException?.Message ?? ex.Message);
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw CliError.Unreachable(url.ToString(), $"no answer within {timeout.TotalSeconds:0} s");
+        }
+    }
+
+    /// <summary>Does <paramref name="served"/> chain to <paramref name="ca"/> alone, and name <paramref name="host"/>?</summary>
+    public static bool IssuedFor(X509Certificate2 served, X509Certificate2 ca, string host)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(served) && served.MatchesHostname(host);
+    }
+
+    /// <summary>The SHA-256 fingerprint as openssl prints it (AA:BB:…).</summary>
+    public static string Fingerprint(X509Certificate2 certificate) =>
+        string.Join(':', certificate.GetCertHash(HashAlgorithmName.SHA256).Select(b => b.ToString("X2")));
 
     public void Dispose() => _http.Dispose();
 }

@@ -21,11 +21,11 @@ public static class DirectorStore
 {
     public const string DefaultSchema = "conpaas";
 
-    public static void Configure(StoreOptions opts, string connectionString, string schema = DefaultSchema)
+    public static void Configure(StoreOptions opts, string connectionString, string schema = DefaultSchema, AutoCreate autoCreate = AutoCreate.CreateOrUpdate)
     {
         opts.Connection(connectionString);
         opts.DatabaseSchemaName = schema;
-        opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+        opts.AutoCreateSchemaObjects = autoCreate;
         // camelCase and enum names: the audit history shows event data as stored.
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
 

@@ -43,6 +43,7 @@ public static class CertificateProfiles
 {
     public const string Organization = "ConPaaS";
     public const string UserRole = "user";
+    public const string ServerRole = "frontend";
     /// <summary>The LDAP "UID" attribute ConPaaS put its user id in.</summary>
     public const string UidOid = "0.9.2342.19200300.100.1.1";
     public const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
@@ -53,6 +54,28 @@ public static class CertificateProfiles
 
     public static CertificateProfile ForVm(Vm vm, string crlUrl) =>
         Build(vm.OwnerId, vm.Name, vm.Role.ToString().ToLowerInvariant(), vm.ApplicationId, vm.Id, crlUrl, serverAuth: true);
+
+    /// <summary>The Director's own TLS certificate (ConPaaS cpsconf.py: CN = the Director's host, role <c>frontend</c>):
+    /// the host also in the subjectAltName, as a DNS name or an IP address, which is what TLS clients check.</summary>
+    public static CertificateProfile ForServer(string host, string crlUrl)
+    {
+        var name = new X500DistinguishedNameBuilder();
+        name.AddCommonName(host);
+        name.AddOrganizationalUnitName(ServerRole);
+        name.AddOrganizationName(Organization);
+        var altNames = new SubjectAlternativeNameBuilder();
+        if (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var ip)) altNames.AddIpAddress(ip);
+        else altNames.AddDnsName(host);
+        X509Extension[] extensions =
+        [
+            new X509BasicConstraintsExtension(false, false, 0, true),
+            new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true),
+            new X509EnhancedKeyUsageExtension([new Oid(ServerAuthOid)], false),
+            altNames.Build(),
+            CertificateRevocationListBuilder.BuildCrlDistributionPointExtension([crlUrl]),
+        ];
+        return new CertificateProfile(name.Build(), $"CN={Escape(host)},OU={ServerRole},O={Organization}", ServerRole, Guid.Empty, null, null, extensions);
+    }
 
     private static CertificateProfile Build(Guid ownerId, string commonName, string role, Guid? applicationId, Guid? vmId, string crlUrl, bool serverAuth)
     {

@@ -3,6 +3,7 @@ using JasperFx;
 using JasperFx.CodeGeneration;
 using JasperFx.Events.Daemon;
 using Marten;
+using Weasel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 using Wolverine;
@@ -20,16 +21,19 @@ public static class StoreSetup
     {
         var director = builder.Configuration.GetSection(DirectorOptions.Section).Get<DirectorOptions>() ?? new DirectorOptions();
         var connectionString = ConnectionString(builder.Configuration);
+        // Outside development the schema changes only through the migrate verb, never as a side effect of a start.
+        var autoMigrate = OperatorCommands.AutoMigrate(builder);
+        var autoCreate = autoMigrate ? AutoCreate.CreateOrUpdate : AutoCreate.None;
 
-        builder.Services.AddMarten(_ =>
+        var marten = builder.Services.AddMarten(_ =>
             {
                 var opts = new StoreOptions();
-                DirectorStore.Configure(opts, connectionString, director.Schema);
+                DirectorStore.Configure(opts, connectionString, director.Schema, autoCreate);
                 return opts;
             })
-            .UseLightweightSessions()
-            .ApplyAllDatabaseChangesOnStartup()
-            .IntegrateWithWolverine(w => w.UseWolverineManagedEventSubscriptionDistribution = true);
+            .UseLightweightSessions();
+        if (autoMigrate) marten.ApplyAllDatabaseChangesOnStartup();
+        marten.IntegrateWithWolverine(w => w.UseWolverineManagedEventSubscriptionDistribution = true);
 
         // The handlers' code is generated ahead of time (Internal/Generated, scripts/codegen.sh): compiling it at run
         // time kept Roslyn and a native copy of every referenced assembly resident (about 150 MB, bench/README.md).
@@ -42,6 +46,7 @@ public static class StoreSetup
         {
             opts.ApplicationAssembly = typeof(StoreSetup).Assembly;
             opts.Durability.Mode = director.DurabilityMode == "Solo" ? DurabilityMode.Solo : DurabilityMode.Balanced;
+            opts.AutoBuildMessageStorageOnStartup = autoCreate;
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
             opts.ConfigureCloudAgents(builder.Configuration);

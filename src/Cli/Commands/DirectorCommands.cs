@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 
 namespace Conpaas.Cli.Commands;
@@ -13,7 +14,46 @@ internal static class DirectorCommands
         Vms(g),
         Credit(g),
         new Command("director", "The Director itself") { Version(g) },
+        Trust(g),
     ];
+
+    private static Command Trust(Globals g)
+    {
+        var fingerprint = new Option<string?>("--fingerprint")
+        {
+            Description = "The CA's SHA-256 fingerprint as the Director's operator gave it (AA:BB:…); the CA is pinned only if it matches",
+            HelpName = "SHA256",
+        };
+        var yes = new Option<bool>("--yes") { Description = "Pin the CA the Director presents without a fingerprint to compare (trust on first use)" };
+        var command = new Command("trust", "Pin the Director's CA: cps then trusts it, and only it, for this Director's HTTPS") { fingerprint, yes };
+        g.Handle(command, async (ctx, r) =>
+        {
+            var (pem, served) = await DirectorClient.FetchCa(ctx.Director, TimeSpan.FromSeconds(30), ctx.Cancellation);
+            using var ca = X509Certificate2.CreateFromPem(pem);
+            var actual = DirectorClient.Fingerprint(ca);
+            // Over https the certificate the Director presented must come from the CA it serves: else someone is in between.
+            if (served is not null && !DirectorClient.IssuedFor(served, ca, ctx.Director.IdnHost))
+                throw CliError.Refused($"The certificate {ctx.DirectorName} presented was not issued by the CA it serves (SHA-256 {actual}) " +
+                                       "for that host: someone may be in between; nothing was pinned", "UNTRUSTED");
+            if (r.GetValue(fingerprint) is { } expected)
+            {
+                if (!string.Equals(Normalized(expected), Normalized(actual), StringComparison.Ordinal))
+                    throw CliError.Refused($"The Director's CA has the SHA-256 fingerprint {actual}, not {expected}: nothing was pinned", "UNTRUSTED");
+            }
+            else if (!r.GetValue(yes))
+            {
+                throw CliError.BadUsage($"The Director's CA is {ca.Subject} with the SHA-256 fingerprint {actual}. Compare it with the one " +
+                                        "the Director logged at its first start, then run: cps trust --fingerprint <it> (or --yes)");
+            }
+
+            ctx.Save(ctx.Settings with { TrustedCa = pem, TrustedCaDirector = ctx.DirectorName });
+            ctx.Show(new JsonObject { ["director"] = ctx.DirectorName, ["subject"] = ca.Subject, ["fingerprint"] = actual },
+                o => o.WriteLine($"Pinned the CA {ca.Subject} (SHA-256 {actual}) for {ctx.DirectorName}"));
+        });
+        return command;
+
+        static string Normalized(string fingerprint) => fingerprint.Replace(":", "").Replace(" ", "").ToUpperInvariant();
+    }
 
     private static Command Clouds(Globals g)
     {

@@ -25,7 +25,8 @@ internal static class UserCommands
                 mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token expiresAt user { username role } } }
                 """, new { u = username, p = ctx.Password(r.GetValue(password), confirm: false) });
             var session = data["login"];
-            ctx.Save(new CpsSettings
+            // A CA pinned for this Director stays pinned.
+            ctx.Save(ctx.Settings with
             {
                 Director = ctx.DirectorName,
                 Username = session?["user"].Text("username"),

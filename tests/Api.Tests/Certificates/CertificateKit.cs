@@ -31,7 +31,6 @@ public class CertificateApp : DirectorApp
     protected override IReadOnlyDictionary<string, string?> Settings =>
         new Dictionary<string, string?>(CertificateSettings) { ["Certificates:CaDirectory"] = CaFolder };
 
-    public HttpClient Http() => new() { BaseAddress = BaseAddress };
 
     /// <summary>GET /ca/certificate, as a relying party fetches it.</summary>
     public async Task<string> CaPem()

@@ -58,6 +58,8 @@ public sealed class DirectorProcess : IAsyncDisposable
         psi.Environment["ASPNETCORE_URLS"] = baseAddress.ToString().TrimEnd('/');
         psi.Environment["ASPNETCORE_CONTENTROOT"] = BinFolder;
         psi.Environment["Director__DurabilityMode"] = "Solo";
+        // A fresh test database has no schema; tests of the migrate verb and the schema gate set this to false.
+        psi.Environment["Director__AutoMigrate"] = "true";
         foreach (var (key, value) in environment)
         {
             if (value is null) psi.Environment.Remove(key);

@@ -34,11 +34,14 @@ public class DirectorApp : WebApplicationFactory<Program>, IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         ConnectionString = await Database();
-        UseKestrel(0);
+        StartKestrel();
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1"));
     }
+
+    /// <summary>How the host listens: plain HTTP on a free loopback port.</summary>
+    protected virtual void StartKestrel() => UseKestrel(0);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -54,7 +57,10 @@ public class DirectorApp : WebApplicationFactory<Program>, IAsyncLifetime
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 
-    public GraphQLClient Client(string? token = null) => new(new HttpClient { BaseAddress = BaseAddress }, token);
+    public GraphQLClient Client(string? token = null) => new(Http(), token);
+
+    /// <summary>An HTTP client for this host (one that trusts its CA, for a host that serves HTTPS).</summary>
+    public virtual HttpClient Http() => new() { BaseAddress = BaseAddress };
 
     public async Task<GraphQLClient> Admin() => await Client().SignIn("admin", AdminPassword);
 

@@ -24,11 +24,14 @@ public class DirectorApp : WebApplicationFactory<Program>, IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         ConnectionString = await TestDatabase.CreateDatabase(GetType().Name);
-        UseKestrel(0);
+        StartKestrel();
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         BaseAddress = new Uri(address.Replace("[::]", "127.0.0.1").Replace("0.0.0.0", "127.0.0.1"));
     }
+
+    /// <summary>How the host listens: plain HTTP on a free loopback port.</summary>
+    protected virtual void StartKestrel() => UseKestrel(0);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
