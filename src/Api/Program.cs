@@ -3,6 +3,10 @@ using Conpaas.Api.Hosting;
 using JasperFx;
 using Microsoft.Extensions.Options;
 
+// ICU is on for the Unicode normalisation of names (Text.Key); nothing the Director writes depends on the machine's locale.
+System.Globalization.CultureInfo.DefaultThreadCurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+System.Globalization.CultureInfo.DefaultThreadCurrentUICulture = System.Globalization.CultureInfo.InvariantCulture;
+
 var builder = WebApplication.CreateBuilder(args);
 // The README's variables, for the operator who starts the Director by hand.
 if (Environment.GetEnvironmentVariable("DIRECTOR_ADMIN_PASSWORD") is { Length: > 0 } adminPassword)
