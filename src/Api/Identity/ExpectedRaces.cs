@@ -12,6 +12,9 @@ namespace Conpaas.Api.Identity;
 /// </summary>
 public sealed class ExpectedRaces(IMartenSessionLogger marten, ILogger log) : IMartenSessionLogger
 {
+    // Marten reports one failure for the batch and again for its commands: the race is told once.
+    private bool _told;
+
     public static void Quieten(IDocumentSession session, ILogger log) => session.Logger = new ExpectedRaces(session.Logger, log);
 
     /// <summary>The unique index a write ran into ("" when PostgreSQL did not name it), or null.</summary>
@@ -51,10 +54,11 @@ public sealed class ExpectedRaces(IMartenSessionLogger marten, ILogger log) : IM
     private bool Expected(Exception ex)
     {
         var reason = UniqueViolation(ex) is { } index ? $"unique index {index}"
-            : ex is ConcurrencyException ? "stream version"
+            : ex is ConcurrencyException ? "a stream version"
             : null;
         if (reason is null) return false;
-        log.LogDebug("Lost a race on {Reason}: {Message}", reason, ex.Message.ReplaceLineEndings(" "));
+        if (!_told) log.LogDebug("Lost a race on {Reason}: answered or tried again", reason);
+        _told = true;
         return true;
     }
 }
