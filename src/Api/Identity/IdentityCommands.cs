@@ -128,8 +128,9 @@ public sealed class IdentityCommands(
     /// <summary>
     /// Records this attempt as a failure unless the name is locked (then RATE_LIMITED, nothing recorded). The count and
     /// the record are one step under a per-name advisory lock, so parallel attempts on any node take turns and at most
-    /// LoginMaxFailures passwords are ever checked per window; a right password then deletes the record. The lock is
-    /// held for two statements, never while a password is hashed, so a burst on one name holds few connections briefly.
+    /// LoginMaxFailures passwords are ever checked per window; a right password then deletes the record. Callers queue
+    /// for a hashing turn (in memory) before they come here, so a burst holds at most MaxConcurrentPasswordHashes
+    /// connections per node, and the lock itself lasts two statements, never a password check.
     /// </summary>
     private async Task CountAttempt(string key, DateTimeOffset now, CancellationToken ct)
     {
