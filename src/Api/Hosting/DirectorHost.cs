@@ -27,6 +27,7 @@ public static class DirectorHost
     public static WebApplicationBuilder AddIdentity(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<PasswordHasher>();
+        builder.Services.AddHttpContextAccessor().AddSingleton<AnonymousSignIns>();
         builder.Services.AddScoped<Caller>();
         builder.Services.AddScoped<Authenticator>();
         builder.Services.AddScoped<IdentityCommands>();

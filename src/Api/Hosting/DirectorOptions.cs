@@ -18,6 +18,12 @@ public sealed class DirectorOptions
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(24);
     public int LoginMaxFailures { get; set; } = 5;
     public TimeSpan LoginFailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+    /// <summary>Password hashes (Argon2id, 19 MiB each) computed at once; more wait in a queue of <see cref="PasswordHashQueue"/>.</summary>
+    public int MaxConcurrentPasswordHashes { get; set; } = Math.Max(2, Environment.ProcessorCount);
+    /// <summary>Password hashes that may wait for a free slot; beyond it a sign-in answers RATE_LIMITED at once.</summary>
+    public int PasswordHashQueue { get; set; } = 64;
+    /// <summary>register and login operations one client address may make per minute without a token.</summary>
+    public int AnonymousSignInsPerMinute { get; set; } = 60;
     /// <summary>The administrator created at first start; a password is generated and printed once when empty.</summary>
     public string AdminUsername { get; set; } = "admin";
     public string AdminEmail { get; set; } = "admin@localhost";
@@ -62,6 +68,10 @@ public sealed class DirectorOptionsValidator : IValidateOptions<DirectorOptions>
         Check(o.SessionLifetime > TimeSpan.Zero, "SessionLifetime", $"{o.SessionLifetime} must be positive");
         Check(o.LoginMaxFailures >= 1, "LoginMaxFailures", $"{o.LoginMaxFailures} must be at least 1");
         Check(o.LoginFailureWindow > TimeSpan.Zero, "LoginFailureWindow", $"{o.LoginFailureWindow} must be positive");
+        Check(o.MaxConcurrentPasswordHashes is >= 1 and <= 1024, "MaxConcurrentPasswordHashes",
+            $"{o.MaxConcurrentPasswordHashes} must be between 1 and 1024");
+        Check(o.PasswordHashQueue is >= 0 and <= 100_000, "PasswordHashQueue", $"{o.PasswordHashQueue} must be between 0 and 100000");
+        Check(o.AnonymousSignInsPerMinute >= 1, "AnonymousSignInsPerMinute", $"{o.AnonymousSignInsPerMinute} must be at least 1");
         Check(!string.IsNullOrWhiteSpace(o.AdminUsername), "AdminUsername", "must not be empty");
         Check(o.AdminPassword is null || o.AdminPassword.Length >= o.MinPasswordLength, "AdminPassword",
             $"must have at least {o.MinPasswordLength} characters");

@@ -4,7 +4,6 @@ using Conpaas.Domain.Users;
 using Conpaas.Projections.Users;
 using Marten;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Conpaas.Api.Identity;
 
@@ -15,6 +14,7 @@ public sealed class IdentityCommands(
     IDocumentStore store,
     IDocumentSession session,
     PasswordHasher hasher,
+    AnonymousSignIns signIns,
     IOptions<DirectorOptions> options,
     TimeProvider clock,
     Caller caller,
@@ -24,6 +24,7 @@ public sealed class IdentityCommands(
 
     public async Task<User> Register(RegisterUser cmd, CancellationToken ct)
     {
+        signIns.Count(caller);
         var policy = Options.Registration;
         if (Registration.Validate(cmd, policy) is { } invalid) throw invalid.ToException();
 
@@ -33,14 +34,17 @@ public sealed class IdentityCommands(
         if (await session.Query<User>().AnyAsync(u => u.EmailKey == Text.Key(cmd.Email!), ct))
             throw Registration.EmailTaken(cmd.Email!).ToException();
 
-        var registered = Registration.Decide(cmd, policy, Guid.CreateVersion7(), hasher.Hash(cmd.Password!), clock.GetUtcNow());
+        string hash;
+        using (await hasher.Turn(ct)) hash = hasher.Hash(cmd.Password!);
+        var registered = Registration.Decide(cmd, policy, Guid.CreateVersion7(), hash, clock.GetUtcNow());
         Stamp(caller.IsSignedIn ? caller.Actor : registered.Username);
         session.Events.StartStream<User>(registered.UserId, registered);
+        ExpectedRaces.Quieten(session, log);
         try
         {
             await session.SaveChangesAsync(ct);
         }
-        catch (Exception ex) when (UniqueViolation(ex) is { } index)
+        catch (Exception ex) when (ExpectedRaces.UniqueViolation(ex) is { } index)
         {
             throw (index.Contains("email") ? Registration.EmailTaken(cmd.Email!) : Registration.UsernameTaken(cmd.Username!)).ToException();
         }
@@ -51,21 +55,21 @@ public sealed class IdentityCommands(
 
     public async Task<SessionResult> Login(string username, string password, CancellationToken ct)
     {
+        signIns.Count(caller);
         var now = clock.GetUtcNow();
         var key = Text.Key(username);
-        var windowStart = now - Options.LoginFailureWindow;
-        var failures = await session.Query<LoginFailure>()
-            .Where(f => f.UsernameKey == key && f.At > windowStart)
-            .Select(f => f.At).ToListAsync(ct);
-        if (Sessions.LockedUntil(failures, Options.LoginThrottle, now) is { } until)
-            throw Sessions.RateLimited(until, now).ToException();
+        User? user;
+        bool valid;
+        using (await hasher.Turn(ct))
+        {
+            await CountAttempt(key, now, ct);
+            user = key.Length == 0 ? null : await session.Query<User>().FirstOrDefaultAsync(u => u.UsernameKey == key, ct);
+            valid = user is not null ? hasher.Verify(password, user.PasswordHash) : DecoyVerify(password);
+        }
 
-        var user = key.Length == 0 ? null : await session.Query<User>().FirstOrDefaultAsync(u => u.UsernameKey == key, ct);
-        var valid = user is not null ? hasher.Verify(password, user.PasswordHash) : DecoyVerify(password);
         if (!valid || user is null)
         {
-            session.Store(new LoginFailure { Id = Guid.CreateVersion7(), UsernameKey = key, At = now });
-            await session.SaveChangesAsync(ct);
+            // The attempt counted above stays as the failure.
             log.LogInformation("Failed login for {Username}", username);
             throw Sessions.BadCredentials.ToException();
         }
@@ -78,6 +82,7 @@ public sealed class IdentityCommands(
             await using var write = store.LightweightSession();
             write.CorrelationId = caller.CorrelationId;
             write.LastModifiedBy = user.Username;
+            ExpectedRaces.Quieten(write, log);
             write.Events.Append(user.Id, started);
             write.DeleteWhere<LoginFailure>(f => f.UsernameKey == key);
             await write.SaveChangesAsync(ct);
@@ -99,13 +104,18 @@ public sealed class IdentityCommands(
         var user = caller.RequireUser();
         if (Registration.CheckPassword("newPassword", newPassword, Options.Registration) is { } invalid)
             throw invalid.ToException();
-        if (!hasher.Verify(oldPassword, user.PasswordHash))
-            throw DomainError.Invalid("oldPassword", "The old password is not correct").ToException();
+        string hash;
+        using (await hasher.Turn(ct))
+        {
+            if (!hasher.Verify(oldPassword, user.PasswordHash))
+                throw DomainError.Invalid("oldPassword", "The old password is not correct").ToException();
+            hash = hasher.Hash(newPassword);
+        }
 
         Stamp(user.Username);
         // The version check makes two concurrent changes of one password fail instead of silently racing.
         var stream = await session.Events.FetchForWriting<User>(user.Id, ct);
-        stream.AppendOne(new PasswordChanged(hasher.Hash(newPassword), caller.SessionId));
+        stream.AppendOne(new PasswordChanged(hash, caller.SessionId));
         await session.SaveChangesAsync(ct);
     }
 
@@ -113,6 +123,29 @@ public sealed class IdentityCommands(
     {
         caller.RequireAdmin();
         return await session.Query<User>().OrderBy(u => u.UsernameKey).ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// Records this attempt as a failure unless the name is locked (then RATE_LIMITED, nothing recorded). The count and
+    /// the record are one step under a per-name advisory lock, so parallel attempts on any node take turns and at most
+    /// LoginMaxFailures passwords are ever checked per window; a right password then deletes the record. Callers queue
+    /// for a hashing turn (in memory) before they come here, so a burst holds at most MaxConcurrentPasswordHashes
+    /// connections per node, and the lock itself lasts two statements, never a password check.
+    /// </summary>
+    private async Task CountAttempt(string key, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var attempt = store.LightweightSession();
+        attempt.CorrelationId = caller.CorrelationId;
+        await attempt.BeginTransactionAsync(ct);
+        await attempt.QueryAsync<int>("select count(*)::int from pg_advisory_xact_lock(hashtextextended(?, 0))", ct, "login:" + key);
+        var windowStart = now - Options.LoginFailureWindow;
+        var failures = await attempt.Query<LoginFailure>()
+            .Where(f => f.UsernameKey == key && f.At > windowStart)
+            .Select(f => f.At).ToListAsync(ct);
+        if (Sessions.LockedUntil(failures, Options.LoginThrottle, now) is { } until)
+            throw Sessions.RateLimited(until, now).ToException();
+        attempt.Store(new LoginFailure { Id = Guid.CreateVersion7(), UsernameKey = key, At = now });
+        await attempt.SaveChangesAsync(ct);
     }
 
     private bool DecoyVerify(string password)
@@ -125,13 +158,5 @@ public sealed class IdentityCommands(
     {
         session.CorrelationId = caller.CorrelationId;
         session.LastModifiedBy = actor;
-    }
-
-    private static string? UniqueViolation(Exception ex)
-    {
-        for (var e = ex; e is not null; e = e.InnerException)
-            if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg)
-                return pg.ConstraintName ?? "";
-        return null;
     }
 }

@@ -47,6 +47,7 @@ public static class Registration
     public static DomainError? CheckPassword(string field, string? password, RegistrationPolicy policy)
     {
         if (string.IsNullOrEmpty(password)) return DomainError.Missing(field);
+        if (string.IsNullOrWhiteSpace(password)) return DomainError.Invalid(field, "The password must not be only white space");
         if (password.Length < policy.MinPasswordLength)
             return DomainError.Invalid(field, $"The password must have at least {policy.MinPasswordLength} characters");
         if (password.Length > MaxPasswordLength)
@@ -65,10 +66,20 @@ public static class Registration
     public static DomainError EmailTaken(string email) =>
         DomainError.Conflict($"E-mail '{email.Trim()}' is already registered", "email");
 
-    private static DomainError? CheckUsernameCharacters(string username) =>
-        username.Trim().Any(char.IsWhiteSpace)
-            ? DomainError.Invalid("username", "The username must not contain white space")
-            : null;
+    private static DomainError? CheckUsernameCharacters(string username)
+    {
+        var name = username.Trim();
+        if (name.Any(char.IsWhiteSpace)) return DomainError.Invalid("username", "The username must not contain white space");
+        // Lone surrogates (and U+FFFD) are not text anyone can type; they also break Unicode normalisation.
+        if (name.EnumerateRunes().Any(r => r == System.Text.Rune.ReplacementChar))
+            return DomainError.Invalid("username", "The username must be valid Unicode text");
+        if (UsernameScripts.Mixed(name) is { Count: > 1 } scripts)
+            return DomainError.Invalid("username",
+                $"The username mixes letters of {string.Join(" and ", scripts)} that look alike: use the letters of one script");
+        if (UsernameScripts.StyledForm(name) is { } styled)
+            return DomainError.Invalid("username", $"The username must not use styled forms of letters ({styled}): type them plainly");
+        return null;
+    }
 
     private static DomainError? CheckEmail(string email)
     {
