@@ -16,6 +16,8 @@ public sealed class CloudDriverRegistry
             {
                 "local" => new LocalDriver(LocalSettings(settings), http, logs.CreateLogger<LocalDriver>()),
                 "sim" => new SimDriver(SimDriver.Settings.From(settings.Keys), clock),
+                // Without its keys (the catalog names them as the cloud's problems) an ec2 cloud has no driver.
+                "ec2" when catalog.Directory.Clouds.Single(c => c.Name == name).IsHealthy => new Ec2Driver(Ec2Driver.Settings.From(settings.Keys), http, logs.CreateLogger<Ec2Driver>()),
                 _ => null,
             };
             if (driver is not null) _drivers[name] = driver;
