@@ -9,6 +9,7 @@ using Conpaas.CloudAgents.Boot;
 using Conpaas.Domain.Catalogue;
 using Microsoft.Extensions.Logging;
 using Ec2Filter = Amazon.EC2.Model.Filter;
+using UserData = Conpaas.CloudAgents.Boot.UserData;
 
 namespace Conpaas.CloudAgents.Drivers;
 
@@ -23,7 +24,7 @@ public sealed class Ec2Driver : ICloudDriver, IDisposable
     /// <summary>The keys of a cloud of driver "ec2" (director.cfg names: USER, PASSWORD, … from the original's ec2.py).</summary>
     public sealed record Settings(
         string AccessKey, string SecretKey, string Region, string ImageId, string InstanceType, string KeyName, string SecurityGroup,
-        string? Endpoint, string? SubnetId, string? SpotMaxPrice, int AgentPort, int MaxConcurrentCalls)
+        string? Endpoint, string? SubnetId, string? SpotMaxPrice, int MaxConcurrentCalls)
     {
         public static Settings From(IReadOnlyDictionary<string, string?> keys)
         {
@@ -31,8 +32,7 @@ public sealed class Ec2Driver : ICloudDriver, IDisposable
             string Key(string key) => Opt(key) ?? "";
             int Int(string key, int fallback) => Opt(key) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : fallback;
             return new Settings(Key("USER"), Key("PASSWORD"), Key("REGION"), Key("IMAGE_ID"), Key("SIZE_ID"), Key("KEY_NAME"),
-                Key("SECURITY_GROUP_NAME"), Opt("ENDPOINT"), Opt("SUBNET_ID"), Opt("SPOT_MAX_PRICE"), Int("PORT", 5555),
-                Int("MAX_CONCURRENT_CALLS", 8));
+                Key("SECURITY_GROUP_NAME"), Opt("ENDPOINT"), Opt("SUBNET_ID"), Opt("SPOT_MAX_PRICE"), Int("MAX_CONCURRENT_CALLS", 8));
         }
     }
 
@@ -189,7 +189,7 @@ public sealed class Ec2Driver : ICloudDriver, IDisposable
                 GroupName = _settings.SecurityGroup,
                 Description = "ConPaaS services (made by the Director)",
             }, c), ct);
-            var ports = (ServiceTypes.Find(serviceType)?.Ports ?? []).Append(_settings.AgentPort).Distinct().Order();
+            var ports = (ServiceTypes.Find(serviceType)?.Ports ?? []).Append(UserData.AgentPort).Distinct().Order();
             await Call("AuthorizeSecurityGroupIngress", c => _ec2.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest
             {
                 GroupId = created.GroupId,
@@ -229,7 +229,7 @@ public sealed class Ec2Driver : ICloudDriver, IDisposable
         var state = instance.State?.Name?.Value;
         if (name is null || state is null || !LiveStates.Contains(state)) return null;
         var ip = instance.PublicIpAddress ?? instance.PrivateIpAddress;
-        return new CloudVm(name, instance.InstanceId, ip is null ? null : $"{ip}:{_settings.AgentPort}",
+        return new CloudVm(name, instance.InstanceId, ip is null ? null : $"{ip}:{UserData.AgentPort}",
             state == "running" ? CloudVmStatus.Running : CloudVmStatus.Pending);
     }
 
