@@ -29,6 +29,13 @@ public sealed class AgentPackage(string? agentDirectory = null)
 
     public Package Get() => _package.Value;
 
+    /// <summary>Unpacks the tarball into a VM's folder (replacing an earlier copy), as a VM's user data does; the agent to run.</summary>
+    public string Unpack(string folder)
+    {
+        TarFile.ExtractToDirectory(new GZipStream(new MemoryStream(Get().Bytes), CompressionMode.Decompress), folder, overwriteFiles: true);
+        return Path.Combine(folder, "ConPaaS", "Conpaas.Agent.dll");
+    }
+
     private static Package Pack(string directory)
     {
         var version = typeof(AgentPackage).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";

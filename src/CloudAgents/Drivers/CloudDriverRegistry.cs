@@ -89,6 +89,6 @@ public sealed class CloudDriverRegistry
             Path.GetFullPath(Key("DATA_DIR", Path.Combine(Path.GetTempPath(), "conpaas-local-cloud"))),
             Key("ADDRESS_PREFIX", "127.100"),
             int.Parse(Key("PORT", "5555"), System.Globalization.CultureInfo.InvariantCulture),
-            Key("AGENT", Path.Combine(AppContext.BaseDirectory, "Conpaas.Agent.dll")));
+            settings.Keys.TryGetValue("AGENT", out var agent) && !string.IsNullOrWhiteSpace(agent) ? agent : null);
     }
 }

@@ -1,5 +1,5 @@
 using Conpaas.Api.Tests.CloudAgents;
-using Conpaas.Api.Tests.Hosting;
+using Conpaas.CloudAgents.Boot;
 using Conpaas.CloudAgents.Drivers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,8 +25,20 @@ public sealed class LocalDriverContractTests : CloudDriverContract
     {
         _services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
         return Task.FromResult<ICloudDriver>(new LocalDriver(
-            new LocalDriver.Settings(_folder, $"127.{Random.Shared.Next(30, 250)}", 5555, Path.Combine(DirectorProcess.BinFolder, "Conpaas.Agent.dll")),
+            new LocalDriver.Settings(_folder, $"127.{Random.Shared.Next(30, 250)}", 5555, AgentAssembly: null),
             _services.GetRequiredService<IHttpClientFactory>(), NullLogger<LocalDriver>.Instance));
+    }
+
+    [Fact]
+    public async Task The_agent_runs_from_the_served_tarball_unpacked_in_the_vm_s_folder()
+    {
+        var spec = Spec(Prefix + "tarball-1");
+        await Driver.Create(spec, Wait.Ct);
+
+        var agent = Assert.Single(AgentProcess.Of(_folder), a => a.VmName == spec.Name);
+        var unpacked = Path.Combine(_folder, spec.Name, "ConPaaS");
+        Assert.Contains(Path.Combine(unpacked, "Conpaas.Agent.dll") + " ", agent.CommandLine);
+        Assert.Equal(AgentPackage.Director.Get().Version + "\n", await File.ReadAllTextAsync(Path.Combine(unpacked, "VERSION"), Wait.Ct));
     }
 
     protected override async ValueTask Cleanup()
