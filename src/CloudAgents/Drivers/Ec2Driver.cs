@@ -78,7 +78,7 @@ public sealed class Ec2Driver : ICloudDriver, IDisposable
 
     public async Task<CloudVm> Create(VmSpec spec, CancellationToken ct)
     {
-        var groupId = await SecurityGroup(spec.ServiceType, ct);
+        var groupId = await SecurityGroup(ct);
         var request = new RunInstancesRequest
         {
             ClientToken = spec.VmId.ToString(),
@@ -172,8 +172,8 @@ public sealed class Ec2Driver : ICloudDriver, IDisposable
         _groupGate.Dispose();
     }
 
-    /// <summary>The id of SECURITY_GROUP_NAME, created with the service type's ports (from anywhere) when it does not exist.</summary>
-    private async Task<string> SecurityGroup(string serviceType, CancellationToken ct)
+    /// <summary>The id of SECURITY_GROUP_NAME, created with the services' ports (open to anywhere) when it does not exist.</summary>
+    private async Task<string> SecurityGroup(CancellationToken ct)
     {
         if (_groupId is { } known) return known;
         await _groupGate.WaitAsync(ct);
@@ -189,7 +189,8 @@ public sealed class Ec2Driver : ICloudDriver, IDisposable
                 GroupName = _settings.SecurityGroup,
                 Description = "ConPaaS services (made by the Director)",
             }, c), ct);
-            var ports = (ServiceTypes.Find(serviceType)?.Ports ?? []).Append(UserData.AgentPort).Distinct().Order();
+            // One group serves every service of this cloud: it opens the ports of every service type (the guide's list).
+            var ports = ServiceTypes.All.SelectMany(t => t.Ports).Append(UserData.AgentPort).Distinct().Order();
             await Call("AuthorizeSecurityGroupIngress", c => _ec2.AuthorizeSecurityGroupIngressAsync(new AuthorizeSecurityGroupIngressRequest
             {
                 GroupId = created.GroupId,

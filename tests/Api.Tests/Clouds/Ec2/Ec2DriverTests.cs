@@ -43,7 +43,7 @@ public sealed class Ec2DriverTests : IAsyncLifetime
     public async ValueTask DisposeAsync() => await _fake.DisposeAsync();
 
     [Fact]
-    public async Task Create_runs_one_tagged_instance_in_a_security_group_made_with_the_service_ports()
+    public async Task Create_runs_one_tagged_instance_in_a_security_group_made_with_the_services_ports()
     {
         using var driver = Ec2Kit.Driver(_fake);
         var spec = Ec2Kit.Spec();
@@ -57,7 +57,7 @@ public sealed class Ec2DriverTests : IAsyncLifetime
             ["Name"] = spec.Name, ["conpaas:deployment"] = "conpaas", ["conpaas:vm-id"] = spec.VmId.ToString(),
             ["conpaas:service"] = "conpaas-u0000abcd-a0000ef01-s3-helloworld", ["conpaas:role"] = "node",
         }, _fake.TagsOf(spec.Name));
-        Assert.Equal([443, 5555], _fake.GroupPorts("conpaas-test"));
+        Assert.Equal([80, 443, 3306, 4444, 4567, 4568, 5555, 8000, 8080, 9000, 32636, 32638, 32640], _fake.GroupPorts("conpaas-test"));
         Assert.Equal(spec.UserData, _fake.UserDataOf(spec.Name));
         await Wait.Eventually(async () => (await driver.Describe(spec.Name, Wait.Ct))?.Status == CloudVmStatus.Running, Wait.Short, "running");
 
