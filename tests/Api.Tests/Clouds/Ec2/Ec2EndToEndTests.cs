@@ -90,11 +90,18 @@ public sealed class Ec2EndToEndTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task The_clouds_query_shows_live_problems()
+    public async Task The_clouds_query_shows_live_problems_checked_at_most_every_30_seconds()
     {
         var user = await CloudUser.New(_app);
 
         var clouds = await user.Clouds();
+        var checks = _fake.Calls("DescribeImages");
+        Assert.Equal(2, checks); // one per ec2 cloud
+        await user.Clouds();
+        Assert.Equal(checks, _fake.Calls("DescribeImages"));
+        _app.Clock.Advance(TimeSpan.FromSeconds(31));
+        await user.Clouds();
+        Assert.Equal(checks + 2, _fake.Calls("DescribeImages"));
 
         var ec2 = clouds.Single(c => c!["name"]!.GetValue<string>() == "ec2")!;
         Assert.True(ec2["healthy"]!.GetValue<bool>(), ec2.ToJsonString());
