@@ -65,20 +65,7 @@ public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactor
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 
-    public async Task<bool> IsReady(CloudVm vm, CancellationToken ct)
-    {
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            using var response = await http.CreateClient(nameof(LocalDriver)).GetAsync($"http://{vm.Address}/health", timeout.Token);
-            return response.IsSuccessStatusCode;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-        {
-            return false;
-        }
-    }
+    public Task<bool> IsReady(CloudVm vm, CancellationToken ct) => Boot.AgentHealth.Answers(http, vm.Address, ct);
 
     private async Task<VmRecord> NewRecord(VmSpec spec, string folder, CancellationToken ct)
     {
