@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Conpaas.CloudAgents.Boot;
 using Conpaas.CloudAgents.Provisioning;
 using Conpaas.Domain.Vms;
 using Marten;
@@ -23,6 +24,16 @@ public static class AgentEndpoints
                     serviceId = vm.ServiceId, applicationId = vm.ApplicationId, state = vm.State.ToString(), vpnAddress = vm.VpnAddress,
                 })
                 : Results.Json(new { error = "VM authentication failed" }, statusCode: StatusCodes.Status401Unauthorized));
+
+        // The agent as a download, for booting VMs: no credential (it holds none); the checksum is in their user data.
+        app.MapGet("/download/" + AgentPackage.FileName, (HttpContext http) =>
+        {
+            var agent = AgentPackage.Director.Get();
+            http.Response.Headers["X-ConPaaS-Version"] = agent.Version;
+            return Results.Bytes(agent.Bytes, "application/gzip", entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{agent.Sha256}\""));
+        });
+        app.MapGet("/download/" + AgentPackage.FileName + ".sha256", () =>
+            Results.Text($"{AgentPackage.Director.Get().Sha256}  {AgentPackage.FileName}\n", "text/plain"));
         return app;
     }
 

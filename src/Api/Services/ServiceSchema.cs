@@ -1,6 +1,6 @@
 using Conpaas.Api.Applications;
 using Conpaas.Api.GraphQL;
-using Conpaas.CloudAgents.Clouds;
+using Conpaas.CloudAgents.Drivers;
 using Conpaas.Domain.Catalogue;
 using GraphQL;
 using GraphQL.Types;
@@ -14,8 +14,9 @@ public static class ServiceSchema
     {
         query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<ServiceTypeGraphType>>>>("serviceTypes").Description("No sign-in needed.")
             .Resolve(_ => ServiceTypes.All);
-        query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<CloudGraphType>>>>("clouds").Description("No sign-in needed.")
-            .Resolve(c => c.Get<CloudCatalog>().Directory.Clouds);
+        query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<CloudGraphType>>>>("clouds")
+            .Description("No sign-in needed. Problems include what the cloud answers live (checked at most every 30 s).")
+            .ResolveAsync(async c => await c.Get<CloudDriverRegistry>().Health());
         query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<ApplicationGraphType>>>>("applications").Description("The caller's applications.")
             .ResolveAsync(async c => await c.Get<Reads>().MyApplications(c.CancellationToken));
         query.Field<ApplicationGraphType>("application").Description("asOf: the application as it was at that time, rebuilt from the event log.")

@@ -32,7 +32,7 @@ public static class CloudDrivers
     };
 
     /// <summary>Drivers this build can drive; the others are described but refuse VM requests.</summary>
-    public static readonly HashSet<string> Implemented = ["local", "sim"];
+    public static readonly HashSet<string> Implemented = ["local", "sim", "ec2"];
 }
 
 /// <summary>The configured clouds with what is wrong with each, as the decisions and the clouds query see them.</summary>

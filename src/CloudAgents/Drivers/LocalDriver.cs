@@ -11,7 +11,8 @@ namespace Conpaas.CloudAgents.Drivers;
 /// </summary>
 public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactory http, ILogger<LocalDriver> log) : ICloudDriver
 {
-    public sealed record Settings(string DataDirectory, string AddressPrefix, int Port, string AgentAssembly);
+    /// <summary><paramref name="AgentAssembly"/>: null for the agent of the served tarball, unpacked into each VM's folder.</summary>
+    public sealed record Settings(string DataDirectory, string AddressPrefix, int Port, string? AgentAssembly);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -64,20 +65,7 @@ public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactor
         if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
     }
 
-    public async Task<bool> IsReady(CloudVm vm, CancellationToken ct)
-    {
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            using var response = await http.CreateClient(nameof(LocalDriver)).GetAsync($"http://{vm.Address}/health", timeout.Token);
-            return response.IsSuccessStatusCode;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-        {
-            return false;
-        }
-    }
+    public Task<bool> IsReady(CloudVm vm, CancellationToken ct) => Boot.AgentHealth.Answers(http, vm.Address, ct);
 
     private async Task<VmRecord> NewRecord(VmSpec spec, string folder, CancellationToken ct)
     {
@@ -105,7 +93,7 @@ public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactor
         foreach (var arg in new[]
                  {
                      "--fork", "/bin/sh", "-c", "exec \"$@\" >>\"$AGENT_LOG\" 2>&1 </dev/null", "agent",
-                     DotnetHost(), settings.AgentAssembly, "--vm-name", record.Name, "--listen", record.Address,
+                     DotnetHost(), settings.AgentAssembly ?? Boot.AgentPackage.Director.Unpack(folder), "--vm-name", record.Name, "--listen", record.Address,
                      "--boot", Path.Combine(folder, "boot.json"), "--pid-file", pidFile,
                  })
             start.ArgumentList.Add(arg);

@@ -1,3 +1,4 @@
+using Conpaas.CloudAgents.Boot;
 using Conpaas.CloudAgents.Drivers;
 using Conpaas.CloudAgents.Outcomes;
 using Conpaas.Domain.Vms;
@@ -50,7 +51,19 @@ public static class ProvisionVmHandler
             return;
         }
 
-        var spec = new VmSpec(vm.Id, vm.Name, vm.Role, vm.ServiceType, boot);
+        VmSpec spec;
+        try
+        {
+            spec = new VmSpec(vm.Id, vm.Name, vm.Role, vm.ServiceType, boot, UserData.Build(boot, AgentPackage.Director.Get()));
+        }
+        catch (Exception ex) when (ex is CloudDriverException or FileNotFoundException)
+        {
+            // User data over the cloud's limit, or a Director shipped without its agent: no retry can help.
+            inFlight.Done(vm.Id);
+            await recorder.Record(new VmOutcome.Failed(vm.Id, ex.Message), ct, serviceId: vm.ServiceId);
+            return;
+        }
+
         CloudVm created;
         try
         {
