@@ -16,6 +16,8 @@ public sealed class CloudDriverRegistry
             {
                 "local" => new LocalDriver(LocalSettings(settings), http, logs.CreateLogger<LocalDriver>()),
                 "sim" => new SimDriver(SimDriver.Settings.From(settings.Keys), clock),
+                "openstack" => new OpenStack.OpenStackDriver(OpenStack.OpenStackSettings.From(settings.Keys), name, http, clock),
+                "opennebula" => new OpenNebula.OpenNebulaDriver(OpenNebula.OpenNebulaSettings.From(settings.Keys), name, http),
                 _ => null,
             };
             if (driver is not null) _drivers[name] = driver;
