@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Xml.Linq;
+using Conpaas.CloudAgents.Boot;
 
 namespace Conpaas.CloudAgents.Drivers.OpenNebula;
 
@@ -68,7 +69,7 @@ public sealed class OpenNebulaDriver(OpenNebulaSettings settings, string cloud, 
         var one = int.TryParse(vm.ProviderId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? await Info(id, ct) : await Find(vm.Name, ct);
         if (one is null || one.Name != vm.Name) return false;
         return Vm(one, failIfBroken: true) is { Status: CloudVmStatus.Running, Address: { } address }
-               && await OpenStack.OpenStackDriver.AgentAnswers(http, address, ct);
+               && await AgentHealth.Answers(http, address, ct);
     }
 
     /// <summary>Live: do the keys make sense, and does oned take the credentials?</summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Conpaas.CloudAgents.Boot;
 
 namespace Conpaas.CloudAgents.Drivers.OpenStack;
 
@@ -76,7 +77,7 @@ public sealed class OpenStackDriver(OpenStackSettings settings, string cloud, IH
             : (await _nova.Compute(HttpMethod.Get, $"/servers/{Uri.EscapeDataString(vm.ProviderId)}", null, ct))?["server"];
         if (server is null) return false;
         var described = Vm(server, failIfBroken: true);
-        return described is { Status: CloudVmStatus.Running, Address: { } address } && await AgentAnswers(http, address, ct);
+        return described is { Status: CloudVmStatus.Running, Address: { } address } && await AgentHealth.Answers(http, address, ct);
     }
 
     /// <summary>Live: can the driver authenticate, and do the image and the flavor exist?</summary>
@@ -92,22 +93,6 @@ public sealed class OpenStackDriver(OpenStackSettings settings, string cloud, IH
         catch (CloudDriverException ex)
         {
             return [ex.Message];
-        }
-    }
-
-    /// <summary>The agent's health endpoint, with a short timeout of its own: a VM still booting simply does not answer.</summary>
-    internal static async Task<bool> AgentAnswers(IHttpClientFactory http, string address, CancellationToken ct)
-    {
-        try
-        {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            using var response = await http.CreateClient().GetAsync($"http://{address}/health", timeout.Token);
-            return response.IsSuccessStatusCode;
-        }
-        catch (Exception ex) when (!ct.IsCancellationRequested && ex is HttpRequestException or TaskCanceledException)
-        {
-            return false;
         }
     }
 
