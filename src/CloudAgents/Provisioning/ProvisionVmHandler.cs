@@ -122,6 +122,13 @@ public static class CheckVmReadinessHandler
         {
             ready = false;
         }
+        catch (CloudDriverException ex)
+        {
+            // The cloud says the VM will never boot (a server in ERROR): no use waiting for the readiness timeout.
+            await recorder.Record(new VmOutcome.Failed(vm.Id, ex.Message), ct, serviceId: vm.ServiceId);
+            inFlight.Done(vm.Id);
+            return;
+        }
 
         if (ready)
             await recorder.Record(new VmOutcome.Ready(vm.Id, vm.Address ?? ""), ct, serviceId: vm.ServiceId);

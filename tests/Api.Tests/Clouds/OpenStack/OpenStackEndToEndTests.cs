@@ -58,4 +58,19 @@ public sealed class OpenStackEndToEndTests(OpenStackDirector app) : IClassFixtur
         await user.WaitFor(id, "STOPPED");
         await Wait.Eventually(() => app.Cloud.Servers.Count == 0, Wait.Short, "every server deleted");
     }
+
+    [Fact]
+    public async Task a_server_that_ends_in_error_fails_its_vm_at_once_instead_of_at_the_readiness_timeout()
+    {
+        var user = await CloudUser.New(app);
+        var id = await user.AddService(await user.CreateApplication());
+        app.Cloud.NextBuildFails = true;
+        await user.Start(id, "os");
+
+        // The readiness timeout is five minutes: a FAILED VM within half a minute comes from the cloud's ERROR.
+        var service = await Wait.Until(() => user.Service(id), s => s.Nodes().Any(n => n.Str("state") == "FAILED"), Wait.Short, "a VM FAILED");
+
+        var failed = service.Nodes().First(n => n.Str("state") == "FAILED");
+        Assert.Contains("is in ERROR: No valid host was found", failed.Str("stateReason"));
+    }
 }
