@@ -53,6 +53,9 @@ public sealed class OpenNebulaEndToEndTests(OpenNebulaDirector app) : IClassFixt
         Assert.All(nodes, n => Assert.Equal("one", n.Str("cloud")));
         Assert.Equal(nodes.Select(n => n.Str("providerId")).Order(), app.Cloud.Vms.Select(v => v.Id.ToString()).Order());
 
+        // The address the cloud gave the VM while it booted, where its agent answers.
+        Assert.Equal(nodes.Select(n => n.Str("address")).Order(), app.Cloud.Vms.Select(s => $"{s.Ip}:{app.Cloud.AgentPort}").Order());
+
         await user.Stop(id);
         await user.WaitFor(id, "STOPPED");
         await Wait.Eventually(() => app.Cloud.Vms.Count == 0, Wait.Short, "every VM terminated");
