@@ -45,6 +45,7 @@ public sealed class FakeOpenStack : IAsyncDisposable
     private readonly Queue<Fault> _faults = new();
     private readonly (Func<int, string> Address, int Port) _addresses = FakeVmHealth.Addresses();
     private int _next;
+    private int _inFlight;
 
     private FakeOpenStack(WebApplication app) => _app = app;
 
@@ -60,6 +61,10 @@ public sealed class FakeOpenStack : IAsyncDisposable
     public int PageSize { get; set; } = 1000;
     public bool DropNextCreateResponse { get; set; }
     public bool NextBuildFails { get; set; }
+    /// <summary>How long each compute call takes, to see calls overlap.</summary>
+    public TimeSpan ComputeDelay { get; set; }
+    /// <summary>The most compute calls this cloud served at once.</summary>
+    public int MostInFlight { get; private set; }
     public int TokensIssued { get; private set; }
     public int CreateRequests { get; private set; }
 
@@ -131,7 +136,20 @@ public sealed class FakeOpenStack : IAsyncDisposable
                     : null;
             }
 
-            if (fault is null) return await next(context);
+            if (fault is null)
+            {
+                lock (_lock) MostInFlight = Math.Max(MostInFlight, ++_inFlight);
+                try
+                {
+                    await Task.Delay(ComputeDelay);
+                    return await next(context);
+                }
+                finally
+                {
+                    lock (_lock) _inFlight--;
+                }
+            }
+
             if (fault.RetryAfter is { } seconds) http.Response.Headers.RetryAfter = seconds.ToString();
             return Results.Json(fault.Body, statusCode: fault.Status);
         });

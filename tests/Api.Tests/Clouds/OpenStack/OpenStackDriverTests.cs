@@ -242,4 +242,16 @@ public sealed class OpenStackDriverTests : IAsyncLifetime
         Assert.Contains("OpenStack takes at most 65535", failure.Message);
         Assert.Equal(0, _cloud.CreateRequests);
     }
+
+    [Fact]
+    public async Task calls_to_one_cloud_are_bounded_by_max_concurrency()
+    {
+        var driver = Driver(k => k["MAX_CONCURRENCY"] = "2");
+        _cloud.ComputeDelay = TimeSpan.FromMilliseconds(100);
+
+        await Task.WhenAll(Enumerable.Range(1, 8).Select(n => driver.Create(Spec(Name(number: n)), Ct)));
+
+        Assert.Equal(8, _cloud.Servers.Count);
+        Assert.Equal(2, _cloud.MostInFlight);
+    }
 }
