@@ -24,6 +24,7 @@ public static class Configuration
         services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateOnStart();
 
         services.AddHttpClient();
+        services.AddCloudHttp();
         services.AddSingleton<CloudCatalog>();
         services.AddSingleton<CloudDriverRegistry>();
         services.AddSingleton<ServiceContextFactory>();

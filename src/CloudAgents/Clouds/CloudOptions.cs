@@ -26,13 +26,14 @@ public static class CloudDrivers
         ["local"] = [],
         ["sim"] = [],
         ["ec2"] = ["USER", "PASSWORD", "SECURITY_GROUP_NAME", "KEY_NAME", "REGION", "IMAGE_ID", "SIZE_ID"],
-        ["openstack"] = ["USER", "PASSWORD", "HOST", "IMAGE_ID", "SIZE_ID", "KEY_NAME", "SECURITY_GROUP_NAME"],
+        // USER and PASSWORD, or an application credential instead: the driver names what is missing (OpenStackSettings).
+        ["openstack"] = ["HOST", "IMAGE_ID", "SIZE_ID", "KEY_NAME", "SECURITY_GROUP_NAME"],
         ["opennebula"] = ["URL", "USER", "PASSWORD", "IMAGE_ID", "INST_TYPE", "NET_ID", "NET_GATEWAY", "NET_NETMASK",
             "NET_NAMESERVER", "OS_ARCH", "OS_ROOT", "DISK_TARGET", "CONTEXT_TARGET"],
     };
 
     /// <summary>Drivers this build can drive; the others are described but refuse VM requests.</summary>
-    public static readonly HashSet<string> Implemented = ["local", "sim", "ec2"];
+    public static readonly HashSet<string> Implemented = ["local", "sim", "ec2", "openstack", "opennebula"];
 }
 
 /// <summary>The configured clouds with what is wrong with each, as the decisions and the clouds query see them.</summary>

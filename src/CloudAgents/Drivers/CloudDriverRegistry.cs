@@ -30,6 +30,8 @@ public sealed class CloudDriverRegistry
                 "sim" => new SimDriver(SimDriver.Settings.From(settings.Keys), clock),
                 // Without its keys (the catalog names them as the cloud's problems) an ec2 cloud has no driver.
                 "ec2" when catalog.Directory.Clouds.Single(c => c.Name == name).IsHealthy => new Ec2Driver(Ec2Driver.Settings.From(settings.Keys), http, logs.CreateLogger<Ec2Driver>()),
+                "openstack" => new OpenStack.OpenStackDriver(OpenStack.OpenStackSettings.From(settings.Keys), name, http, clock),
+                "opennebula" => new OpenNebula.OpenNebulaDriver(OpenNebula.OpenNebulaSettings.From(settings.Keys), name, http),
                 _ => null,
             };
             if (driver is not null) _drivers[name] = driver;

@@ -135,9 +135,22 @@ public static class CheckVmReadinessHandler
         {
             ready = false;
         }
+        catch (CloudDriverException ex)
+        {
+            // The cloud says the VM will never boot (a server in ERROR): no use waiting for the readiness timeout.
+            await recorder.Record(new VmOutcome.Failed(vm.Id, ex.Message), ct, serviceId: vm.ServiceId);
+            inFlight.Done(vm.Id);
+            return;
+        }
 
         if (ready)
-            await recorder.Record(new VmOutcome.Ready(vm.Id, vm.Address ?? ""), ct, serviceId: vm.ServiceId);
+        {
+            // Clouds that give a VM its address while it boots (OpenStack, OpenNebula) name it once the VM is up.
+            var address = string.IsNullOrEmpty(vm.Address)
+                ? (await Calls.WithTimeout(options.Value.DriverCallTimeout, ct, t => driver.Describe(vm.Name, t)))?.Address
+                : vm.Address;
+            await recorder.Record(new VmOutcome.Ready(vm.Id, address ?? ""), ct, serviceId: vm.ServiceId);
+        }
         else if (clock.GetUtcNow() >= message.Deadline)
             await recorder.Record(new VmOutcome.Failed(vm.Id,
                 $"did not become ready within {options.Value.ReadinessTimeout.TotalSeconds:0} s"), ct, serviceId: vm.ServiceId);
