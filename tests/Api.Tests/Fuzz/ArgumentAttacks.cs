@@ -212,7 +212,7 @@ public sealed class ArgumentAttacks(FuzzSchema schema, FuzzWorld world, Random r
         if (type is GraphQLNonNullType n) return ValidOf(n.Type, name, field, who);
         if (type is GraphQLListType l) return "[" + ValidOf(l.Type, name, field, who) + "]";
         var named = FuzzSchema.NamedOf(type);
-        var fresh = $"fz{Interlocked.Increment(ref _names)}x{rng.Next(1_000_000)}";
+        var fresh = $"fz{++_names}x{rng.Next(1_000_000)}";
         return named switch
         {
             "ID" => HostileValues.Str(who == Who.Owner ? OwnId(name, field) : Pick(world.VictimIds)),

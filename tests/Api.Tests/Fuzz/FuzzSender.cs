@@ -156,15 +156,16 @@ public sealed class FuzzSender(WsApp app, Func<Who, string?> token)
         var excerpt = new StringBuilder();
         while (true)
         {
-            var wait = c.Subscription && !structural ? SubscriptionWait : ClientTimeout - clock.Elapsed;
+            // A subscription or a broken message the server stays silent about waits only so long.
+            var wait = c.Subscription || structural ? SubscriptionWait : ClientTimeout - clock.Elapsed;
             Frame frame;
             try
             {
                 frame = await client.Next(wait > TimeSpan.Zero ? wait : TimeSpan.FromMilliseconds(1));
             }
-            catch (TimeoutException) when (c.Subscription && !structural)
+            catch (TimeoutException) when (c.Subscription || structural)
             {
-                return new Outcome(clock.Elapsed, null, errors, data, $"the subscription said nothing within {SubscriptionWait.TotalSeconds:0} s (accepted?)", null, excerpt.ToString());
+                return new Outcome(clock.Elapsed, null, errors, data, $"no answer within {SubscriptionWait.TotalSeconds:0} s (accepted or ignored?)", null, excerpt.ToString());
             }
             catch (WebSocketException e)
             {
@@ -188,7 +189,7 @@ public sealed class FuzzSender(WsApp app, Func<Who, string?> token)
                     // A subscription answers once; a structural attack must end in a close or an error.
                     if (c.Subscription && !structural) return new Outcome(clock.Elapsed, null, errors, data, null, null, excerpt.ToString());
                     break;
-                case "complete" when !structural:
+                case "complete":
                     return new Outcome(clock.Elapsed, null, errors, data, null, null, excerpt.ToString());
             }
         }

@@ -103,7 +103,7 @@ public static class HostileValues
             S(victim, "victim's id", Hostile.NotFound),
             S(g.ToString("N"), "victim's id without dashes", Hostile.NotFound),
             S(g.ToString("B").ToUpperInvariant(), "victim's id in braces, upper case", Hostile.NotFound),
-            S(Guid.NewGuid().ToString(), "unknown id", Hostile.NotFound),
+            S(RandomId(rng), "unknown id", Hostile.NotFound),
             S("ffffffff-ffff-ffff-ffff-ffffffffffff", "max id", Hostile.NotFound),
             S("not-an-id", "malformed id", "ANY"),
             S("", "empty id", "ANY"),
@@ -196,6 +196,14 @@ public static class HostileValues
         new("[]", "empty list", null),
         new("[{\"count\":0}]", "zero count", null),
     ];
+
+    /// <summary>An id nobody has, drawn from the run's Random so that a replay sends the same one.</summary>
+    private static string RandomId(Random rng)
+    {
+        var bytes = new byte[16];
+        rng.NextBytes(bytes);
+        return new Guid(bytes).ToString();
+    }
 
     private static string RandomText(Random rng, int length)
     {
