@@ -167,9 +167,10 @@ public sealed class FuzzSender(WsApp app, Func<Who, string?> token)
             {
                 return new Outcome(clock.Elapsed, null, errors, data, $"no answer within {SubscriptionWait.TotalSeconds:0} s (accepted or ignored?)", null, excerpt.ToString());
             }
-            catch (WebSocketException e)
+            catch (WebSocketException)
             {
-                return new Outcome(clock.Elapsed, null, errors, data, $"connection dropped without a close frame ({e.WebSocketErrorCode})", null, excerpt.ToString());
+                // RFC 6455 lets a server fail a connection by dropping it: 1006 is the code for "no close frame".
+                return new Outcome(clock.Elapsed, null, errors, data, null, 1006, excerpt.Append("dropped without a close frame").ToString());
             }
             catch (JsonException)
             {
