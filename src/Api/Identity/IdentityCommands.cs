@@ -58,6 +58,8 @@ public sealed class IdentityCommands(
         signIns.Count(caller);
         var now = clock.GetUtcNow();
         var key = Text.Key(username);
+        // No user has a longer name, and its failure could not be recorded (the key is indexed): refused as a wrong name.
+        if (key.Length > Text.MaxNameLength) throw Sessions.BadCredentials.ToException();
         User? user;
         bool valid;
         using (await hasher.Turn(ct))
@@ -70,7 +72,7 @@ public sealed class IdentityCommands(
         if (!valid || user is null)
         {
             // The attempt counted above stays as the failure.
-            log.LogInformation("Failed login for {Username}", username);
+            log.LogInformation("Failed login for {Username}", Text.Quote(username));
             throw Sessions.BadCredentials.ToException();
         }
 

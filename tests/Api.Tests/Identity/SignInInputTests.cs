@@ -37,6 +37,16 @@ public sealed class SignInInputTests(DirectorApp app) : IClassFixture<DirectorAp
     }
 
     [Fact]
+    public async Task a_username_longer_than_any_is_a_wrong_name_not_a_server_error()
+    {
+        // Found by the fuzz suite: the failure's key was too large for PostgreSQL's index (a 15 KB name).
+        var refused = await app.Client().Fails("UNAUTHENTICATED", "mutation($u: String!) { login(username: $u, password: \"whatever-it-is\") { token } }",
+            new { u = new string('x', 15_000) });
+
+        Assert.DoesNotContain(new string('x', 100), refused["message"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task an_empty_login_password_is_a_failed_attempt_that_counts_toward_the_lock()
     {
         var user = await app.NewUser();
