@@ -89,11 +89,24 @@ public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactor
         var index = Enumerable.Range(1, 250 * 250).First(i => !used.Contains(Address(i)));
         var record = new VmRecord(spec.Name, spec.VmId, index, Address(index));
         Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(Path.Combine(folder, "boot.json"), JsonSerializer.Serialize(spec.Boot, Json), ct);
-        // The boot context carries the VM's credential: readable by its owner only.
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(folder, "boot.json"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await WriteOwnerOnly(Path.Combine(folder, "boot.json"), JsonSerializer.Serialize(spec.Boot, Json), ct);
         await File.WriteAllTextAsync(Path.Combine(folder, "vm.json"), JsonSerializer.Serialize(record, Json), ct);
         return record;
+    }
+
+    /// <summary>
+    /// Writes a secret (the boot context carries the VM's credential and private key): the file is created readable by
+    /// its owner only, so not even its first byte is ever readable by others, whatever the umask.
+    /// </summary>
+    public static async Task WriteOwnerOnly(string path, string text, CancellationToken ct)
+    {
+        // A file left by an interrupted attempt keeps the mode it was created with: start from a new one.
+        File.Delete(path);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        await using var stream = new FileStream(path, options);
+        await using var writer = new StreamWriter(stream);
+        await writer.WriteAsync(text.AsMemory(), ct);
     }
 
     private async Task Launch(VmRecord record, string folder, CancellationToken ct)
