@@ -159,8 +159,11 @@ internal sealed class CloudUser(GraphQLClient client)
     public const string RemoveNodesMutation =
         "mutation($id: ID!, $nodes: [NodeCountInput!]!) { removeNodes(serviceId: $id, nodes: $nodes) { " + ServiceFields + " } }";
 
-    public async Task<JsonNode> AddNodes(string id, int count, string? cloud = null) =>
-        (await client.Ok(AddNodesMutation, new { id, nodes = new object[] { new { count, cloud } } }))["addNodes"]!;
+    public async Task<JsonNode> AddNodes(string id, int count, string? cloud = null) => await AddNodes(id, (count, cloud));
+
+    /// <summary>One addNodes with several counts, e.g. some VMs on one cloud and some on another.</summary>
+    public async Task<JsonNode> AddNodes(string id, params (int Count, string? Cloud)[] nodes) =>
+        (await client.Ok(AddNodesMutation, new { id, nodes = nodes.Select(n => new { count = n.Count, cloud = n.Cloud }).ToArray() }))["addNodes"]!;
 
     public async Task<JsonNode> RemoveNodes(string id, int count) =>
         (await client.Ok(RemoveNodesMutation, new { id, nodes = new object[] { new { count } } }))["removeNodes"]!;
