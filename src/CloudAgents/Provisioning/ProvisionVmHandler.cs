@@ -35,7 +35,7 @@ public static class ProvisionVmHandler
         }
         catch (CloudDriverException ex)
         {
-            await recorder.Record(new VmOutcome.Failed(vm.Id, ex.Message), ct, serviceId: vm.ServiceId);
+            await recorder.Record(new VmOutcome.Failed(vm.Id, Reasons.Of(ex)), ct, serviceId: vm.ServiceId);
             return;
         }
 
@@ -59,14 +59,14 @@ public static class ProvisionVmHandler
         catch (CloudDriverException ex) when (ex.Transient && envelope.Attempts < MaxAttempts)
         {
             // Retried with backoff; the VM's name makes the retry find a VM the failed call did create.
-            log.LogWarning("Creating {Vm} failed ({Reason}); attempt {Attempt} of {Max}", vm.Name, ex.Message, envelope.Attempts, MaxAttempts);
+            log.LogWarning("Creating {Vm} failed ({Reason}); attempt {Attempt} of {Max}", vm.Name, Reasons.Of(ex), envelope.Attempts, MaxAttempts);
             inFlight.Working(vm.Id, TimeSpan.FromSeconds(20 << Math.Min(envelope.Attempts, 4)) + options.Value.DriverCallTimeout);
             throw;
         }
         catch (CloudDriverException ex)
         {
             inFlight.Done(vm.Id);
-            await recorder.Record(new VmOutcome.Failed(vm.Id, $"The cloud refused the VM: {ex.Message}"), ct, serviceId: vm.ServiceId);
+            await recorder.Record(new VmOutcome.Failed(vm.Id, $"The cloud refused the VM: {Reasons.Of(ex)}"), ct, serviceId: vm.ServiceId);
             return;
         }
 
