@@ -21,10 +21,11 @@ public static class StoreSetup
         var director = builder.Configuration.GetSection(DirectorOptions.Section).Get<DirectorOptions>() ?? new DirectorOptions();
         var connectionString = ConnectionString(builder.Configuration);
 
-        builder.Services.AddMarten(_ =>
+        builder.Services.AddMarten(services =>
             {
                 var opts = new StoreOptions();
                 DirectorStore.Configure(opts, connectionString, director.Schema);
+                opts.Logger(new StoreLogger(services.GetRequiredService<ILogger<IDocumentStore>>()));
                 return opts;
             })
             .UseLightweightSessions()
