@@ -41,4 +41,20 @@ public sealed class StartStopRaceTests(LocalCloudSlowSweep app) : IClassFixture<
                 $"round {round}: no agent process once every VM is terminated");
         }
     }
+
+    [Fact]
+    public async Task a_machine_the_cloud_still_has_for_a_vm_recorded_terminated_is_ended_within_a_reconciliation_round()
+    {
+        var (user, id, running) = await Recon.RunningService(app);
+        await user.Stop(id);
+        await user.WaitFor(id, "STOPPED");
+        var name = running.LiveAgents()[0].Str("name");
+
+        // What a create that finished after the stop leaves behind when its node dies before ending it.
+        await Recon.Driver(app, "default").Create(Recon.Spec(name), Ct);
+        Assert.Contains(AgentProcess.Of(app.CloudDirectory), a => a.VmName == name);
+
+        await Wait.Eventually(() => AgentProcess.Of(app.CloudDirectory).All(a => a.VmName != name), TimeSpan.FromSeconds(5),
+            $"the agent of {name}, recorded terminated, ended long before the {Recon.Grace(app)} orphan grace period");
+    }
 }
