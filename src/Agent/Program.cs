@@ -13,7 +13,17 @@ if (boot.Name != options["vm-name"]) throw new InvalidOperationException("the bo
 
 using var listener = new HttpListener();
 listener.Prefixes.Add($"http://{options["listen"]}/");
-listener.Start();
+try
+{
+    listener.Start();
+}
+catch (HttpListenerException ex)
+{
+    // One line the local cloud can hand on as the reason (e.g. another process holds the address), no stack trace.
+    Console.Error.WriteLine($"{boot.Name}: cannot listen on {options["listen"]}: {ex.Message}");
+    return 1;
+}
+
 File.WriteAllText(options["pid-file"], Environment.ProcessId.ToString());
 
 using var stopping = new CancellationTokenSource();

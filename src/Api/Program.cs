@@ -46,11 +46,21 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (OptionsValidationException ex)
+catch (Exception ex) when (BadSettings(ex) is { Count: > 0 } failures)
 {
     // A bad setting refuses to start and names the key; no stack trace for an operator's typo.
-    await Console.Error.WriteLineAsync("The Director cannot start: " + string.Join("; ", ex.Failures));
+    await Console.Error.WriteLineAsync("The Director cannot start: " + string.Join("; ", failures));
     return 2;
 }
+
+// Several options classes with bad values come as one AggregateException (one inner exception per class): every
+// key is named, in one line. Null when anything else went wrong, which is no settings problem.
+static IReadOnlyList<string>? BadSettings(Exception ex) => ex switch
+{
+    OptionsValidationException bad => bad.Failures.ToList(),
+    AggregateException all when all.Flatten().InnerExceptions.All(e => e is OptionsValidationException) =>
+        all.Flatten().InnerExceptions.SelectMany(e => ((OptionsValidationException)e).Failures).ToList(),
+    _ => null,
+};
 
 public partial class Program;

@@ -25,10 +25,11 @@ public static class StoreSetup
         var autoMigrate = OperatorCommands.AutoMigrate(builder);
         var autoCreate = autoMigrate ? AutoCreate.CreateOrUpdate : AutoCreate.None;
 
-        var marten = builder.Services.AddMarten(_ =>
+        var marten = builder.Services.AddMarten(services =>
             {
                 var opts = new StoreOptions();
                 DirectorStore.Configure(opts, connectionString, director.Schema, autoCreate);
+                opts.Logger(new StoreLogger(services.GetRequiredService<ILogger<IDocumentStore>>()));
                 return opts;
             })
             .UseLightweightSessions();

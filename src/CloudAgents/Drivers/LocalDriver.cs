@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -30,10 +32,14 @@ public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactor
             // A file lock too: several Director nodes may share one machine's local cloud.
             Directory.CreateDirectory(settings.DataDirectory);
             await using var fileLock = await LockCloud(settings.DataDirectory, ct);
-            record = File.Exists(Path.Combine(folder, "vm.json"))
-                ? JsonSerializer.Deserialize<VmRecord>(await File.ReadAllTextAsync(Path.Combine(folder, "vm.json"), ct), Json)!
-                : await NewRecord(spec, folder, ct);
-            if (Find(spec.Name) is null)
+            var existing = File.Exists(Path.Combine(folder, "vm.json"))
+                ? JsonSerializer.Deserialize<VmRecord>(await File.ReadAllTextAsync(Path.Combine(folder, "vm.json"), ct), Json)
+                : null;
+            var running = Find(spec.Name) is not null;
+            // An address another process took meanwhile (another Director's local cloud, any server) is left to it:
+            // retrying there would fail every time.
+            record = existing is not null && (running || Bindable(existing.Address)) ? existing : await NewRecord(spec, folder, ct);
+            if (!running)
             {
                 await Launch(record, folder, ct);
                 launched = true;
@@ -74,14 +80,30 @@ public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactor
             .Select(f => JsonSerializer.Deserialize<VmRecord>(File.ReadAllText(f), Json)!.Address)
             .Concat(Agents().Select(a => a.Listen)) // an agent whose folder vanished still holds its address
             .ToHashSet();
-        var index = Enumerable.Range(1, 250 * 250).First(i => !used.Contains(Address(i)));
+        // Addresses bound by anyone else on this host are skipped: two Directors (or anything listening on the port)
+        // never collide, whatever their ADDRESS_PREFIX.
+        var index = Enumerable.Range(1, 250 * 250).FirstOrDefault(i => !used.Contains(Address(i)) && Bindable(Address(i)));
+        if (index == 0) throw new CloudDriverException($"no free address left under {settings.AddressPrefix}.*:{settings.Port}", transient: true);
         var record = new VmRecord(spec.Name, spec.VmId, index, Address(index));
         Directory.CreateDirectory(folder);
-        await File.WriteAllTextAsync(Path.Combine(folder, "boot.json"), JsonSerializer.Serialize(spec.Boot, Json), ct);
-        // The boot context carries the VM's credential: readable by its owner only.
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(folder, "boot.json"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await WriteOwnerOnly(Path.Combine(folder, "boot.json"), JsonSerializer.Serialize(spec.Boot, Json), ct);
         await File.WriteAllTextAsync(Path.Combine(folder, "vm.json"), JsonSerializer.Serialize(record, Json), ct);
         return record;
+    }
+
+    /// <summary>
+    /// Writes a secret (the boot context carries the VM's credential and private key): the file is created readable by
+    /// its owner only, so not even its first byte is ever readable by others, whatever the umask.
+    /// </summary>
+    public static async Task WriteOwnerOnly(string path, string text, CancellationToken ct)
+    {
+        // A file left by an interrupted attempt keeps the mode it was created with: start from a new one.
+        File.Delete(path);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        await using var stream = new FileStream(path, options);
+        await using var writer = new StreamWriter(stream);
+        await writer.WriteAsync(text.AsMemory(), ct);
     }
 
     private async Task Launch(VmRecord record, string folder, CancellationToken ct)
@@ -114,7 +136,7 @@ public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactor
             await Task.Delay(50, ct);
         }
         if (!File.Exists(pidFile))
-            throw new CloudDriverException($"The agent of {record.Name} did not start: {Tail(Path.Combine(folder, "agent.log"))}", transient: true);
+            throw new CloudDriverException($"The agent of {record.Name} did not start: {Cause(Path.Combine(folder, "agent.log"))}", transient: true);
         log.LogInformation("Local VM {Name} started at {Address}", record.Name, record.Address);
     }
 
@@ -186,8 +208,31 @@ public sealed class LocalDriver(LocalDriver.Settings settings, IHttpClientFactor
         }
     }
 
-    private static string Tail(string file) =>
-        File.Exists(file) ? string.Join(" | ", File.ReadLines(file).TakeLast(3)) : "no log";
+    /// <summary>Whether an agent could listen there now (nothing else is bound to it).</summary>
+    private static bool Bindable(string address)
+    {
+        var endpoint = IPEndPoint.Parse(address);
+        using var probe = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            probe.Bind(endpoint);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Why an agent died, from the end of its log: messages only (no stack frames), shortened.</summary>
+    private static string Cause(string file)
+    {
+        if (!File.Exists(file)) return "no log";
+        var messages = File.ReadLines(file).Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith("at ", StringComparison.Ordinal) && !l.StartsWith("---", StringComparison.Ordinal))
+            .TakeLast(2);
+        return Reasons.Shorten(string.Join(" | ", messages));
+    }
 
     /// <summary>The dotnet host this Director runs on, to start the agent with the same runtime.</summary>
     private static string DotnetHost()

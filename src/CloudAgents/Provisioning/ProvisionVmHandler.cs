@@ -36,7 +36,7 @@ public static class ProvisionVmHandler
         }
         catch (CloudDriverException ex)
         {
-            await recorder.Record(new VmOutcome.Failed(vm.Id, ex.Message), ct, serviceId: vm.ServiceId);
+            await recorder.Record(new VmOutcome.Failed(vm.Id, Reasons.Of(ex)), ct, serviceId: vm.ServiceId);
             return;
         }
 
@@ -72,14 +72,14 @@ public static class ProvisionVmHandler
         catch (CloudDriverException ex) when (ex.Transient && envelope.Attempts < MaxAttempts)
         {
             // Retried with backoff; the VM's name makes the retry find a VM the failed call did create.
-            log.LogWarning("Creating {Vm} failed ({Reason}); attempt {Attempt} of {Max}", vm.Name, ex.Message, envelope.Attempts, MaxAttempts);
+            log.LogWarning("Creating {Vm} failed ({Reason}); attempt {Attempt} of {Max}", vm.Name, Reasons.Of(ex), envelope.Attempts, MaxAttempts);
             inFlight.Working(vm.Id, TimeSpan.FromSeconds(20 << Math.Min(envelope.Attempts, 4)) + options.Value.DriverCallTimeout);
             throw;
         }
         catch (CloudDriverException ex)
         {
             inFlight.Done(vm.Id);
-            await recorder.Record(new VmOutcome.Failed(vm.Id, $"The cloud refused the VM: {ex.Message}"), ct, serviceId: vm.ServiceId);
+            await recorder.Record(new VmOutcome.Failed(vm.Id, $"The cloud refused the VM: {Reasons.Of(ex)}"), ct, serviceId: vm.ServiceId);
             return;
         }
 
@@ -87,13 +87,39 @@ public static class ProvisionVmHandler
         if (await ReadyAtOnce(driver, created, options.Value, ct))
         {
             await recorder.Record(new VmOutcome.CreatedAndReady(vm.Id, created.ProviderId, created.Address ?? ""), ct, serviceId: vm.ServiceId);
+            await EndIfLetGo(vm, driver, store, options.Value, ct);
             inFlight.Done(vm.Id);
             return;
         }
 
         await recorder.Record(new VmOutcome.Created(vm.Id, created.ProviderId, created.Address), ct, serviceId: vm.ServiceId);
+        if (await EndIfLetGo(vm, driver, store, options.Value, ct))
+        {
+            inFlight.Done(vm.Id);
+            return;
+        }
+
         inFlight.Working(vm.Id, options.Value.ReadinessTimeout + options.Value.ReadinessPollInterval * 2);
         await bus.PublishAsync(new CheckVmReadiness(vm.Id, clock.GetUtcNow() + options.Value.ReadinessTimeout));
+    }
+
+    /// <summary>
+    /// A stop recorded while the cloud was creating the VM: its termination may already have run and found nothing,
+    /// so what was just made is ended now (terminating twice is harmless) rather than by the orphan sweep a minute later.
+    /// True when it was.
+    /// </summary>
+    private static async Task<bool> EndIfLetGo(Vm vm, ICloudDriver driver, IDocumentStore store, AgentOptions options, CancellationToken ct)
+    {
+        Vm? now;
+        await using (var session = store.QuerySession())
+            now = await session.LoadAsync<Vm>(vm.Id, ct);
+        if (now is { State: VmState.BOOTING or VmState.RUNNING }) return false;
+        await Calls.WithTimeout(options.DriverCallTimeout, ct, async t =>
+        {
+            await driver.Terminate(vm.Name, t);
+            return true;
+        });
+        return true;
     }
 
     private static async Task<bool> ReadyAtOnce(ICloudDriver driver, CloudVm created, AgentOptions options, CancellationToken ct)

@@ -77,10 +77,17 @@ public sealed class Reconciler(
         }
 
         var known = records.Select(v => v.Name).ToHashSet();
-        foreach (var name in inventory.Where(n => !known.Contains(n)))
+        var unknown = inventory.Where(n => !known.Contains(n)).ToArray();
+        // A VM whose end the log records (a create that finished after its stop, on a node that then died) waits for
+        // no grace period: nobody will ever claim it.
+        var ended = new HashSet<string>();
+        if (unknown.Length > 0)
+            await using (var session = store.QuerySession())
+                ended = (await session.Query<Vm>().Where(v => v.Cloud == cloud && v.Name.IsOneOf(unknown)).Select(v => v.Name).ToListAsync(ct)).ToHashSet();
+        foreach (var name in unknown)
         {
             var firstSeen = _orphansSeen.GetOrAdd((cloud, name), now);
-            if (now - firstSeen < o.OrphanGracePeriod) continue;
+            if (!ended.Contains(name) && now - firstSeen < o.OrphanGracePeriod) continue;
             log.LogWarning("Terminating orphan VM {Vm} on cloud {Cloud}: no live VM in the log has that name", name, cloud);
             await driver.Terminate(name, ct);
             _orphansSeen.TryRemove((cloud, name), out _);

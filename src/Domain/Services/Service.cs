@@ -102,7 +102,7 @@ public sealed class Service
                 DesiredCounts[role] = DesiredCounts.GetValueOrDefault(role) + 1;
         }
 
-        if (State == ServiceState.RUNNING) State = ServiceState.ADAPTING;
+        if (State == ServiceState.RUNNING) StartAdapting();
     }
 
     public void Apply(NodeReady e)
@@ -122,6 +122,13 @@ public sealed class Service
             if (node.ServiceRole is { } role) DesiredCounts[role] = Math.Max(0, DesiredCounts.GetValueOrDefault(role) - 1);
         }
 
+        StartAdapting();
+    }
+
+    /// <summary>A new adaptation: what went wrong in the last one is no longer the service's state.</summary>
+    private void StartAdapting()
+    {
+        if (State != ServiceState.ADAPTING) StateReason = null;
         State = ServiceState.ADAPTING;
     }
 
@@ -131,14 +138,19 @@ public sealed class Service
 
     public void Apply(NodeFailed e)
     {
-        if (Node(e.VmId) is { } node) node.Status = NodeStatus.Terminating;
+        if (Node(e.VmId) is not { } node) return;
+        // A node that never ran is given up (see VmOutcomes.Failed): the service wants only what it has, and says why.
+        if (node.Status == NodeStatus.Requested)
+        {
+            if (node.ServiceRole is { } role) DesiredCounts[role] = Math.Max(0, DesiredCounts.GetValueOrDefault(role) - 1);
+            StateReason = $"VM {node.Name} failed: {e.Reason}";
+        }
+
+        node.Status = NodeStatus.Terminating;
     }
 
-    public void Apply(ServiceRunning _)
-    {
-        State = ServiceState.RUNNING;
-        StateReason = null;
-    }
+    // The reason a node was given up while adapting stays until the next adaptation or start.
+    public void Apply(ServiceRunning _) => State = ServiceState.RUNNING;
 
     public void Apply(ServiceStopRequested e)
     {

@@ -28,7 +28,7 @@ public sealed record NodeReleased(Guid VmId);
 
 public sealed record NodeLost(Guid VmId, string Reason);
 
-/// <summary>A node that had been running failed: it keeps its address until its VM is terminated.</summary>
+/// <summary>A node failed (a running one is replaced, one being added is given up): it keeps its address until its VM is terminated.</summary>
 public sealed record NodeFailed(Guid VmId, string Reason);
 
 public sealed record ServiceRunning;

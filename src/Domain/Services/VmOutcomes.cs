@@ -30,7 +30,11 @@ public static class VmOutcomes
             : decision;
     }
 
-    /// <summary>A VM that fails while its service starts or scales puts the service in ERROR and releases every VM.</summary>
+    /// <summary>
+    /// A VM that fails while its service starts puts the service in ERROR and releases every VM. A new agent that fails
+    /// while the service adapts (added by addNodes, or a replacement) is given up: the service keeps the nodes it has
+    /// and returns to RUNNING once the failed VM is terminated, its desired count lowered and its stateReason naming the VM.
+    /// </summary>
     public static Decision Failed(Service service, Vm vm, string reason, ServiceContext ctx)
     {
         if (!vm.IsLive || vm.State == VmState.FAILED) return Decision.Accept();
@@ -38,10 +42,12 @@ public static class VmOutcomes
         var node = service.Node(vm.Id);
         if (node is null || node.Status == NodeStatus.Terminating) return failed;
 
+        // Tearing down a running service because one new agent would not boot costs the user every node that works;
+        // without its manager, though, a service cannot run.
+        if (service.State == ServiceState.ADAPTING && node is { Status: NodeStatus.Requested, Role: VmRole.AGENT })
+            return failed.Then(Decision.Accept(new NodeFailed(vm.Id, reason)));
         if (service.State is ServiceState.PROLOGUE or ServiceState.ADAPTING)
-        {
             return failed.Then(Fail(service, $"VM {vm.Name} failed: {reason}", alreadyReleased: vm.Id));
-        }
 
         // A node that had been running fails: the service replaces it; the failed one keeps its address until it is gone.
         return failed.Then(Decision.Accept(new NodeFailed(vm.Id, reason))).Then(Replace(service, node, ctx, releasing: false));

@@ -159,8 +159,11 @@ internal sealed class CloudUser(GraphQLClient client)
     public const string RemoveNodesMutation =
         "mutation($id: ID!, $nodes: [NodeCountInput!]!) { removeNodes(serviceId: $id, nodes: $nodes) { " + ServiceFields + " } }";
 
-    public async Task<JsonNode> AddNodes(string id, int count, string? cloud = null) =>
-        (await client.Ok(AddNodesMutation, new { id, nodes = new object[] { new { count, cloud } } }))["addNodes"]!;
+    public async Task<JsonNode> AddNodes(string id, int count, string? cloud = null) => await AddNodes(id, (count, cloud));
+
+    /// <summary>One addNodes with several counts, e.g. some VMs on one cloud and some on another.</summary>
+    public async Task<JsonNode> AddNodes(string id, params (int Count, string? Cloud)[] nodes) =>
+        (await client.Ok(AddNodesMutation, new { id, nodes = nodes.Select(n => new { count = n.Count, cloud = n.Cloud }).ToArray() }))["addNodes"]!;
 
     public async Task<JsonNode> RemoveNodes(string id, int count) =>
         (await client.Ok(RemoveNodesMutation, new { id, nodes = new object[] { new { count } } }))["removeNodes"]!;
@@ -267,16 +270,26 @@ internal static class AgentHttp
 public sealed class CapturedLogs : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<Entry> _entries = new();
 
+    /// <summary>What the Director's own code logged.</summary>
     public IReadOnlyList<string> Lines => _lines.ToList();
 
-    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+    /// <summary>Everything an operator would see (every category, at the levels the host's configuration lets through).</summary>
+    public IReadOnlyList<Entry> Entries => _entries.ToList();
+
+    public sealed record Entry(LogLevel Level, string Category, string Message, Exception? Exception)
+    {
+        public override string ToString() => $"{Level} {Category}: {Message}{(Exception is null ? "" : " " + Exception.GetType().Name)}";
+    }
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
 
     public void Dispose()
     {
     }
 
-    private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
+    private sealed class Logger(string category, CapturedLogs logs) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -284,7 +297,9 @@ public sealed class CapturedLogs : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (category.StartsWith("Conpaas", StringComparison.Ordinal)) lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)}");
+            var message = formatter(state, exception);
+            logs._entries.Enqueue(new Entry(logLevel, category, message, exception));
+            if (category.StartsWith("Conpaas", StringComparison.Ordinal)) logs._lines.Enqueue($"{logLevel} {category}: {message}");
         }
     }
 }

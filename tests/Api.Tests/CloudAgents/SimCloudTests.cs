@@ -27,6 +27,7 @@ public class SimClouds : LocalCloudApp
         ["Clouds:flaky:Keys:CREATED_BUT_ERROR_RATE"] = "0.3",
         ["Clouds:flaky:Keys:DUPLICATE_RATE"] = "0.3",
         ["Clouds:flaky:Keys:SEED"] = "7",
+        ["Clouds:steady:Driver"] = "sim",
         ["Clouds:broken:Driver"] = "sim",
         ["Clouds:broken:Keys:ERROR_RATE"] = "1",
         ["Clouds:slow-boot:Driver"] = "sim",
@@ -151,6 +152,36 @@ public sealed class SimCloudTests(SimClouds app) : IClassFixture<SimClouds>
         Assert.True(retries.Count <= ProvisionVmHandler.MaxAttempts - 1,
             $"{retries.Count} retried creates of {name}, more than the {ProvisionVmHandler.MaxAttempts - 1} retries of one backoff chain:\n"
             + string.Join("\n", retries));
+    }
+
+    [Fact]
+    public async Task a_scale_out_whose_new_vm_the_cloud_keeps_refusing_leaves_the_running_nodes_alone()
+    {
+        var user = await CloudUser.New(app);
+        var appId = await user.CreateApplication();
+        var id = await user.AddService(appId);
+        await user.Start(id, "steady");
+        var before = await user.WaitFor(id, "RUNNING", Wait.Short);
+
+        // Three new agents in one request; the cloud of one of them refuses every attempt.
+        var adding = await user.AddNodes(id, (2, "steady"), (1, "broken"));
+        Assert.Equal("ADAPTING", adding.Str("state"));
+        var doomed = Assert.Single(adding.LiveAgents(), n => n.Str("cloud") == "broken");
+        // WaitFor fails at once should the service pass through ERROR.
+        var after = await user.WaitFor(id, "RUNNING", Wait.Long);
+
+        Assert.Contains($"VM {doomed.Str("name")} failed", after.Str("stateReason"));
+        Assert.Contains("simulated cloud error", after.Str("stateReason"));
+        Assert.Equal(4, after.LiveNodes().Count);
+        Assert.All(after.LiveNodes(), n => Assert.Equal("RUNNING", n.Str("state")));
+        Assert.All(before.LiveNodes(), n => Assert.Equal("RUNNING", after.Vm(n.Str("id")).Str("state")));
+        Assert.Equal(3, after.Desired("node"));
+        var failed = after.Vm(doomed.Str("id"));
+        Assert.Equal(("FAILED", "The cloud refused the VM: simulated cloud error"), (failed.Str("state"), failed.Str("stateReason")));
+        Assert.Contains(await user.History(doomed.Str("id")), e => e.Str("type") == "VmFailed");
+
+        await user.Stop(id);
+        await user.WaitFor(id, "STOPPED");
     }
 
     [Fact]

@@ -66,6 +66,22 @@ public sealed partial class StartupTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task bad_settings_in_two_options_classes_are_named_together_in_one_line()
+    {
+        var director = Start(await NewDatabase(), ("Director__MaxCredit", "-5"), ("GraphQL__MaxDepth", "1"));
+
+        var exitCode = await director.WaitForExit(TimeSpan.FromSeconds(60));
+
+        Assert.True(exitCode is not null, $"still running after 60 s:\n{director.Logs}");
+        Assert.True(exitCode == 2, $"exit code {exitCode}:\n{director.Logs}");
+        var line = Assert.Single(director.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("The Director cannot start: ", line);
+        Assert.Contains("Director:MaxCredit", line);
+        Assert.Contains("GraphQL:MaxDepth", line);
+        Assert.False(director.Logs.Contains("   at "), $"an operator's typos should not print a stack trace:\n{director.Logs}");
+    }
+
+    [Fact]
     public async Task the_first_start_prints_a_generated_admin_password_once_and_a_restart_keeps_it()
     {
         var database = await NewDatabase();

@@ -428,7 +428,7 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
     }
 
     [Fact]
-    public async Task a_new_node_failing_to_boot_while_scaling_puts_the_service_in_error_and_releases_everything()
+    public async Task a_new_node_failing_to_boot_while_scaling_is_given_up_and_the_service_runs_on_with_the_nodes_it_has()
     {
         var user = await User();
         var (_, running) = await user.RunningService();
@@ -437,13 +437,17 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
 
         await user.Record(new VmOutcome.Failed(Id(fresh), "no IP"));
 
-        var failed = await user.Service(id);
-        Assert.Equal("ERROR", failed.Str("state"));
-        Assert.Equal($"VM {fresh.Str("name")} failed: no IP", failed.Str("stateReason"));
-        Assert.All(failed.LiveNodes(), n => Assert.Equal("TERMINATING", n.Str("state")));
-        Assert.Equal(2, failed.LiveNodes().Count);
+        var adapting = await user.Service(id);
+        Assert.Equal("ADAPTING", adapting.Str("state")); // until the failed VM is gone
+        Assert.Equal(["RUNNING", "RUNNING"], running.LiveNodes().Select(n => Vm(adapting, n.Str("id")).Str("state")));
         await user.TerminateAll(id);
-        Assert.Empty(await user.Vms());
+        var after = await user.Service(id);
+        Assert.Equal("RUNNING", after.Str("state"));
+        Assert.Equal($"VM {fresh.Str("name")} failed: no IP", after.Str("stateReason"));
+        Assert.Equal(running.LiveNodes().Select(n => n.Str("id")).Order(), after.LiveNodes().Select(n => n.Str("id")).Order());
+        Assert.Equal(1, after.Desired("node"));
+        Assert.Equal(("FAILED", "no IP"), (Vm(after, fresh.Str("id")).Str("state"), Vm(after, fresh.Str("id")).Str("stateReason")));
+        Assert.Equal(2, (await user.Vms()).Count);
     }
 
     [Fact]

@@ -90,9 +90,10 @@ public class ServicePropertyTests
             }
             case < 40 when state == ServiceState.RUNNING:
             {
-                // Mostly a role that has agents, so that removals happen rather than being refused.
+                // Mostly a role that has agents, so that removals happen rather than being refused (a service whose
+                // new agents all failed may have none).
                 var present = s.Service.Agents.Select(n => n.ServiceRole).Distinct().ToList();
-                var role = random.Next(4) > 0 ? present[random.Next(present.Count)] : roles[random.Next(roles.Length)];
+                var role = random.Next(4) > 0 && present.Count > 0 ? present[random.Next(present.Count)] : roles[random.Next(roles.Length)];
                 var count = random.Next(1, 3);
                 var decision = RemoveNodes.Decide(s.Service, [new NodeCount(role, count, null)], null, s.Clouds);
                 if (decision.IsRefused)

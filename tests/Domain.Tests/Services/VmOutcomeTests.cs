@@ -203,19 +203,81 @@ public class VmOutcomeTests
     }
 
     [Fact]
-    public void when_a_vm_fails_while_nodes_are_added_the_service_is_in_error_and_every_vm_is_released()
+    public void when_a_new_vm_fails_while_nodes_are_added_the_running_nodes_stay_and_the_service_returns_to_running_saying_why()
+    {
+        var s = ServiceScenario.Running();
+        var running = s.LiveVms.Select(v => v.Id).ToList();
+        s.AddNodes(new NodeCount(null, 2, null));
+        var failing = s.VmId(3);
+
+        var decision = s.Failed(failing, "did not become ready within 300 s");
+
+        Assert.Equal(["NodeFailed"], decision.EventNames());
+        Assert.Equal([new VmFailed("did not become ready within 300 s"), new VmTerminationRequested("did not become ready within 300 s")],
+            decision.To(failing));
+        Assert.All(running, id => Assert.Empty(decision.To(id)));
+        Assert.Equal(ServiceState.ADAPTING, s.Service.State);
+        s.Ready(s.VmId(4));
+        Assert.Equal(ServiceState.ADAPTING, s.Service.State); // until the failed VM is gone
+        s.TerminateAll();
+        Assert.Equal(ServiceState.RUNNING, s.Service.State);
+        Assert.DoesNotContain(ServiceState.ERROR, s.States);
+        Assert.All(running.Append(s.VmId(4)), id => Assert.Equal(VmState.RUNNING, s.Vms[id].State));
+        Assert.Equal(VmState.FAILED, s.Vms[failing].State);
+        Assert.Equal(3, s.Service.Nodes.Count);
+        // The user asked for two more and got one: the desired count says what the service holds.
+        Assert.Equal(2, s.Service.DesiredCounts["node"]);
+        Assert.Equal($"VM {s.Vms[failing].Name} failed: did not become ready within 300 s", s.Service.StateReason);
+    }
+
+    [Fact]
+    public void when_every_new_vm_fails_the_service_runs_on_with_what_it_had()
     {
         var s = ServiceScenario.Running();
         s.AddNodes(new NodeCount(null, 2, null));
 
-        var decision = s.Failed(s.VmId(3));
-
-        Assert.Equal(["ServiceFailed"], decision.EventNames());
-        Assert.Equal(ServiceState.ERROR, s.Service.State);
-        Assert.All(s.LiveVms, v => Assert.Contains(v.State, new[] { VmState.TERMINATING, VmState.FAILED }));
+        s.Failed(s.VmId(3), "quota exceeded");
+        s.Failed(s.VmId(4), "quota exceeded");
         s.TerminateAll();
-        Assert.Empty(s.Service.Nodes);
-        Assert.Empty(s.LiveVms);
+
+        Assert.Equal(ServiceState.RUNNING, s.Service.State);
+        Assert.Equal(2, s.Service.Nodes.Count);
+        Assert.Equal(1, s.Service.DesiredCounts["node"]);
+        Assert.Contains("quota exceeded", s.Service.StateReason);
+    }
+
+    [Fact]
+    public void the_next_adaptation_clears_the_reason_a_node_was_given_up()
+    {
+        var s = ServiceScenario.Running();
+        s.AddNodes(new NodeCount(null, 1, null));
+        s.Failed(s.VmId(3), "quota exceeded");
+        s.TerminateAll();
+        Assert.NotNull(s.Service.StateReason);
+
+        s.AddNodes(new NodeCount(null, 1, null));
+        Assert.Null(s.Service.StateReason);
+        s.ReadyAll();
+
+        Assert.Equal(ServiceState.RUNNING, s.Service.State);
+        Assert.Null(s.Service.StateReason);
+        Assert.Equal(2, s.Service.DesiredCounts["node"]);
+    }
+
+    [Fact]
+    public void when_a_replacement_fails_the_service_runs_on_without_it()
+    {
+        var s = ServiceScenario.Running();
+        var agent = s.VmId(2);
+        s.Lost(agent);
+        var replacement = Assert.Single(s.Service.Nodes, n => n.Status == NodeStatus.Requested).VmId;
+
+        s.Failed(replacement, "quota exceeded");
+        s.TerminateAll();
+
+        Assert.Equal(ServiceState.RUNNING, s.Service.State);
+        Assert.Equal(0, s.Service.DesiredCounts["node"]);
+        Assert.Contains("quota exceeded", s.Service.StateReason);
     }
 
     [Fact]
