@@ -191,14 +191,9 @@ internal sealed class GraphQLWsConnection
 
     private async Task HandleMessage(ReadOnlyMemory<byte> utf8)
     {
-        JsonDocument document;
-        try
+        if (RequestJson.Parse(utf8, out var malformed) is not { } document)
         {
-            document = JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException)
-        {
-            Close(4400, "Invalid message: not JSON");
+            Close(4400, "Invalid message: " + malformed);
             return;
         }
 
@@ -239,7 +234,7 @@ internal sealed class GraphQLWsConnection
                     Close(4400, $"Invalid message: '{type}' is sent by the server only");
                     break;
                 default:
-                    Close(4400, $"Invalid message: unknown type '{type}'");
+                    Close(4400, $"Invalid message: unknown type '{Quoted.Shorten(type)}'");
                     break;
             }
         }
@@ -311,6 +306,12 @@ internal sealed class GraphQLWsConnection
             _user = caller.User;
             _authorization = authorization;
         }
+        catch (Exception ex) when (Errors.IsDatabaseUnavailable(ex))
+        {
+            // 1013 Try Again Later (RFC 6455 registry): the same for anonymous and signed-in clients.
+            Close(1013, "Service unavailable: the database is unreachable; try again later");
+            return;
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             _t.Log.LogError(ex, "Authenticating a GraphQL WebSocket failed");
@@ -381,7 +382,7 @@ internal sealed class GraphQLWsConnection
         var operation = new Operation(id);
         if (!_operations.TryAdd(id, operation))
         {
-            Close(4409, $"Subscriber for {id} already exists");
+            Close(4409, $"Subscriber for {Quoted.Shorten(id)} already exists");
             return;
         }
 
@@ -423,19 +424,16 @@ internal sealed class GraphQLWsConnection
             try
             {
                 await services.GetRequiredService<Authenticator>().Authenticate(_authorization, caller, operation.Cancellation.Token);
-                result = await _t.Executer.ExecuteAsync(new ExecutionOptions
-                {
-                    Query = request.Query,
-                    OperationName = request.OperationName,
-                    Variables = request.Variables,
-                    Extensions = request.Extensions,
-                    RequestServices = services,
-                    CancellationToken = operation.Cancellation.Token,
-                });
+                result = await _t.Executer.ExecuteAsync(GraphQLExecution.Options(request, services, operation.Cancellation.Token));
             }
             catch (OperationCanceledException) when (operation.Cancellation.IsCancellationRequested)
             {
                 return; // completed by the client or the socket closed: nothing more is sent for it
+            }
+            catch (Exception ex) when (Errors.IsDatabaseUnavailable(ex))
+            {
+                Fail(operation, new ExecutionResult { Errors = [ServiceUnavailableError.Database()] });
+                return;
             }
 
             if (!result.Executed)
