@@ -18,7 +18,7 @@ internal static class RequestJson
     {
         if (!Utf8.IsValid(utf8.Span))
         {
-            problem = "it is not valid UTF-8";
+            problem = "not valid UTF-8";
             return null;
         }
 
@@ -29,14 +29,14 @@ internal static class RequestJson
         }
         catch (JsonException ex)
         {
-            problem = Quoted.InMessage(ex.Message);
+            problem = $"not JSON ({Quoted.InMessage(ex.Message)})";
             return null;
         }
 
         if (!ValidStrings(document.RootElement))
         {
             document.Dispose();
-            problem = "a string holds an escaped lone surrogate (such as \\ud800), which is not Unicode text";
+            problem = "a string holds an escaped lone surrogate (such as \\ud800), which is not text";
             return null;
         }
 
