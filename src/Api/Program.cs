@@ -37,5 +37,11 @@ catch (OptionsValidationException ex)
     await Console.Error.WriteLineAsync("The Director cannot start: " + string.Join("; ", ex.Failures));
     return 2;
 }
+catch (Exception ex) when (Conpaas.Api.GraphQL.Errors.IsDatabaseUnavailable(ex))
+{
+    // The schema and the queues are set up at start, so the database must answer then; say so in one line.
+    await Console.Error.WriteLineAsync("The Director cannot start: database unreachable: " + ex.Message);
+    return 3;
+}
 
 public partial class Program;

@@ -144,6 +144,22 @@ public sealed class DatabaseDownTests(DatabaseDownTests.App app) : IClassFixture
             if (!string.IsNullOrEmpty(password)) Assert.DoesNotContain(password, body);
         });
     }
+
+    [Fact]
+    public async Task without_its_database_the_director_does_not_start_and_says_why_in_one_line()
+    {
+        using var relay = TcpRelay.Start("127.0.0.1", 1);
+        relay.Cut(); // a port where nothing listens
+        const string password = "not-to-be-printed";
+        await using var director = Hosting.DirectorProcess.Start(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Director"] = $"Host=127.0.0.1;Port={relay.Port};Username=conpaas;Password={password};Database=conpaas",
+        });
+
+        Assert.Equal(3, await director.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Contains($"The Director cannot start: database unreachable: Failed to connect to 127.0.0.1:{relay.Port}", director.StandardError);
+        Assert.DoesNotContain(password, director.Logs);
+    }
 }
 
 /// <summary>Relays TCP connections to a server; <see cref="Cut"/> resets them all and closes the port until <see cref="Restore"/>.</summary>

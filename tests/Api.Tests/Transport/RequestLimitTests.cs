@@ -191,6 +191,29 @@ public sealed class RequestLimitTests(WsApp app) : IClassFixture<WsApp>
     }
 
     [Fact]
+    public async Task user_input_echoed_in_an_error_is_quoted_shortened()
+    {
+        var long_ = new string('x', 10_000);
+        var bodies = new[]
+        {
+            new JsonObject { ["query"] = "query A { version }", ["operationName"] = long_ },
+            new JsonObject { ["query"] = "query($n: Boolean!) { version @include(if: $n) }", ["variables"] = new JsonObject { ["n"] = long_ } },
+            new JsonObject { ["query"] = "{ " + long_ + " }" },
+        };
+        using var http = new HttpClient { BaseAddress = app.BaseAddress };
+        foreach (var body in bodies)
+        {
+            using var response = await http.PostAsync("/graphql", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), Ct);
+            var reply = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+            var error = reply["errors"]![0]!;
+            var message = error["message"]!.GetValue<string>();
+            Assert.Equal("INVALID_INPUT", error["extensions"]!["code"]!.GetValue<string>());
+            Assert.True(message.Length < 300, $"{message.Length} characters: {message[..Math.Min(message.Length, 300)]}");
+            Assert.Contains(new string('x', 64) + "…", message);
+        }
+    }
+
+    [Fact]
     public async Task the_standard_queries_of_the_readme_and_cps_pass_the_limits()
     {
         var user = await app.NewUser();
