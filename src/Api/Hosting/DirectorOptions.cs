@@ -49,7 +49,7 @@ public sealed class GraphQLOptions
     public int MaxSpreads { get; set; } = 100;
     public int MaxDirectives { get; set; } = 50;
     /// <summary>Fields selected once fragments are expanded, counted without expanding them.</summary>
-    public int MaxFields { get; set; } = 2_000;
+    public int MaxFields { get; set; } = 500;
     /// <summary>Deadline of a query or mutation (a subscription's stream is not bounded by it).</summary>
     public TimeSpan ExecutionTimeout { get; set; } = TimeSpan.FromSeconds(30);
     public bool ExposeExceptionDetails { get; set; }
