@@ -97,6 +97,18 @@ public sealed class MalformedBodyTests(WsApp app) : IClassFixture<WsApp>
         AssertBadRequest(await Post("""{"query":"{ version }","query":"{ me { id } }"}"""u8.ToArray(), accept), "query");
     }
 
+    [Theory]
+    [InlineData("1e400")]
+    [InlineData("123456789012345678901234567890123456789012345678901234567890")]
+    [InlineData("-0.0000000000000000000000000000000000000000000000000000000001e-400")]
+    public async Task a_number_out_of_every_range_in_variables_is_invalid_input_not_a_server_error(string number)
+    {
+        var reply = await Post(Encoding.UTF8.GetBytes("""{"query":"query($n: Int) { version }","variables":{"n":""" + number + "}}"),
+            "application/graphql-response+json");
+        Assert.True(reply.Status == 400, $"expected 400, got {reply.Status}: {reply.Json.ToJsonString()}");
+        Assert.Equal("INVALID_INPUT", reply.Json["errors"]![0]!["extensions"]!["code"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task get_parameters_with_a_key_twice_or_a_lone_surrogate_are_400()
     {

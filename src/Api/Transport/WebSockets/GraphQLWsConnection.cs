@@ -21,7 +21,8 @@ namespace Conpaas.Api.Transport;
 /// up the event sources that feed it. Each operation runs in its own DI scope, kept until the operation ends.
 /// Close codes: 4400 invalid message, 4401 subscribe before the ack, 4403 token refused, 4408 no connection_init in
 /// time or no sign of life for a whole keep-alive interval after a ping, 4409 duplicate id, 4429 second init,
-/// 4500 internal error, 1008 "Client too slow", 1009 message over GraphQL:MaxRequestBytes, 1001 server shutting down.
+/// 4500 internal error, 1008 "Client too slow", 1009 message over GraphQL:MaxRequestBytes, 1001 server shutting down,
+/// 1013 database unreachable at connection_init (try again later).
 /// </summary>
 internal sealed class GraphQLWsConnection
 {
