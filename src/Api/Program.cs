@@ -52,6 +52,12 @@ catch (Exception ex) when (BadSettings(ex) is { Count: > 0 } failures)
     await Console.Error.WriteLineAsync("The Director cannot start: " + string.Join("; ", failures));
     return 2;
 }
+catch (Exception ex) when (Conpaas.Api.GraphQL.Errors.IsDatabaseUnavailable(ex))
+{
+    // The schema and the queues are set up at start, so the database must answer then; say so in one line.
+    await Console.Error.WriteLineAsync("The Director cannot start: database unreachable: " + ex.Message);
+    return 3;
+}
 
 // Several options classes with bad values come as one AggregateException (one inner exception per class): every
 // key is named, in one line. Null when anything else went wrong, which is no settings problem.

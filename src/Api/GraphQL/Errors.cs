@@ -12,6 +12,42 @@ public sealed class DirectorError(DomainError error) : ExecutionError(error.Mess
     public DomainError Error { get; } = error;
 }
 
+/// <summary>
+/// The request could not be served now and may succeed later: the database is unreachable, or the execution deadline
+/// (GraphQL:ExecutionTimeout) passed. HTTP answers 503 with Retry-After.
+/// </summary>
+public sealed class ServiceUnavailableError(string message) : ExecutionError(message)
+{
+    public const string CodeName = "SERVICE_UNAVAILABLE";
+    /// <summary>What Retry-After says: long enough for a restarting PostgreSQL, short enough for a person waiting.</summary>
+    public const int RetryAfterSeconds = 5;
+
+    public static ServiceUnavailableError Database() => new("The Director's database is unreachable; try again in a few seconds");
+
+    /// <summary>Whether a result holds such an error (graphql-dotnet's own deadline error included).</summary>
+    public static bool In(ExecutionResult result) => result.Errors?.Any(e => e is ServiceUnavailableError or TimeoutError) == true;
+}
+
+/// <summary>User input quoted in an error message is shortened, so that a 60 KB argument is not echoed back.</summary>
+public static partial class Quoted
+{
+    public const int MaxLength = 64;
+
+    public static string Shorten(string value)
+    {
+        if (value.Length <= MaxLength) return value;
+        var end = char.IsHighSurrogate(value[MaxLength - 1]) ? MaxLength - 1 : MaxLength;
+        return value[..end] + "…";
+    }
+
+    /// <summary>Shortens every quoted part of a message written by a library ('…' or "…"), which quotes what it was sent.</summary>
+    public static string InMessage(string message) =>
+        message.Length <= MaxLength ? message : LongQuote().Replace(message, m => m.Value[0] + Shorten(m.Value[1..^1]) + m.Value[^1]);
+
+    [System.Text.RegularExpressions.GeneratedRegex("""'[^']{65,}'|"[^"]{65,}"|'[^']{65,}$|"[^"]{65,}$""")]
+    private static partial System.Text.RegularExpressions.Regex LongQuote();
+}
+
 /// <summary>An operation type this HTTP method may not carry (mutation over GET, subscription over plain POST).</summary>
 public sealed class MethodNotAllowedError(string message) : ValidationError(message);
 
@@ -35,9 +71,19 @@ public sealed class DirectorErrorInfoProvider(bool exposeDetails) : IErrorInfoPr
                 extensions["code"] = ErrorCode.INVALID_INPUT.ToString();
                 break;
             case DocumentError:
-                // Syntax, validation and variable errors: the request itself is malformed.
+                // Syntax, validation and variable errors: the request itself is malformed. graphql-dotnet quotes what
+                // it was sent (names, variable values).
                 extensions["code"] = ErrorCode.INVALID_INPUT.ToString();
                 if (error.Code is { } detail) extensions["reason"] = detail;
+                message = Quoted.InMessage(message);
+                break;
+            case ServiceUnavailableError:
+                extensions["code"] = ServiceUnavailableError.CodeName;
+                break;
+            case TimeoutError:
+                extensions["code"] = ServiceUnavailableError.CodeName;
+                extensions["reason"] = "EXECUTION_TIMEOUT";
+                message = "The request ran longer than the execution deadline (GraphQL:ExecutionTimeout) and was stopped";
                 break;
             default:
                 extensions["code"] = InternalError;
@@ -60,6 +106,9 @@ public sealed class DirectorErrorInfoProvider(bool exposeDetails) : IErrorInfoPr
             case DirectorError e:
                 // Already a refusal with a code (e.g. a subscription whose session ended).
                 context.Exception = e;
+                break;
+            case var e when Errors.IsDatabaseUnavailable(e):
+                context.Exception = ServiceUnavailableError.Database();
                 break;
             case ConcurrencyException:
                 // Commands that take expectedVersion check it themselves; this is a lost race between two writers.

@@ -95,7 +95,7 @@ public static class DirectorHost
         app.Map("/graphql", (HttpContext http) => http.RequestServices.GetRequiredService<GraphQLHttpEndpoint>().Handle(http));
         app.MapGet("/graphql/schema.graphql", (ISchema schema) =>
             Results.Text(schema.Print(), "text/plain; charset=utf-8"));
-        app.MapHealthChecks("/health");
+        app.MapHealthChecks("/health", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { ResponseWriter = DatabaseHealthCheck.Write });
         Agents.AgentEndpoints.MapAgentEndpoints(app);
         app.MapGet("/", () => Results.Text(
             $"ConPaaS Director {DirectorVersion.Value}\nGraphQL: POST /graphql (schema: /graphql/schema.graphql), health: /health\n",

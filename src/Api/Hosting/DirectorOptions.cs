@@ -45,8 +45,19 @@ public sealed class GraphQLOptions
     public const string Section = "GraphQL";
 
     public int MaxRequestBytes { get; set; } = 64 * 1024;
+    /// <summary>Levels of fields, fragments expanded; also bounds the parser's nesting (argument values included).</summary>
     public int MaxDepth { get; set; } = 15;
     public int MaxComplexity { get; set; } = 250_000;
+    /// <summary>The limits below are measured on the parsed document, before validation expands fragments (issue 11).</summary>
+    public int MaxTokens { get; set; } = 5_000;
+    public int MaxAliases { get; set; } = 30;
+    public int MaxFragments { get; set; } = 50;
+    public int MaxSpreads { get; set; } = 100;
+    public int MaxDirectives { get; set; } = 50;
+    /// <summary>Fields selected once fragments are expanded, counted without expanding them.</summary>
+    public int MaxFields { get; set; } = 500;
+    /// <summary>Deadline of a query or mutation (a subscription's stream is not bounded by it).</summary>
+    public TimeSpan ExecutionTimeout { get; set; } = TimeSpan.FromSeconds(30);
     public bool ExposeExceptionDetails { get; set; }
 }
 
@@ -92,6 +103,18 @@ public sealed class GraphQLOptionsValidator : IValidateOptions<GraphQLOptions>
         if (o.MaxRequestBytes < 1024) problems.Add($"GraphQL:MaxRequestBytes {o.MaxRequestBytes} must be at least 1024");
         if (o.MaxDepth is < 5 or > 100) problems.Add($"GraphQL:MaxDepth {o.MaxDepth} must be between 5 and 100");
         if (o.MaxComplexity < 100) problems.Add($"GraphQL:MaxComplexity {o.MaxComplexity} must be at least 100");
+        void AtLeast(int value, int min, string key)
+        {
+            if (value < min) problems.Add($"GraphQL:{key} {value} must be at least {min}");
+        }
+
+        AtLeast(o.MaxTokens, 100, "MaxTokens");
+        AtLeast(o.MaxAliases, 0, "MaxAliases");
+        AtLeast(o.MaxFragments, 0, "MaxFragments");
+        AtLeast(o.MaxSpreads, 0, "MaxSpreads");
+        AtLeast(o.MaxDirectives, 0, "MaxDirectives");
+        AtLeast(o.MaxFields, 10, "MaxFields");
+        if (o.ExecutionTimeout <= TimeSpan.Zero) problems.Add($"GraphQL:ExecutionTimeout {o.ExecutionTimeout} must be positive");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

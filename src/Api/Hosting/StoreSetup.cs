@@ -80,22 +80,40 @@ public static class StoreSetup
     }
 }
 
-/// <summary>/health: healthy when the event store's database answers.</summary>
+/// <summary>/health: healthy when the event store's database answers; fast (a few seconds at most) when it does not.</summary>
 public sealed class DatabaseHealthCheck(IDocumentStore store) : IHealthCheck
 {
+    /// <summary>A health probe must answer before its caller gives up, even when PostgreSQL does not answer at all.</summary>
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(3);
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(Deadline);
         try
         {
             await using var session = store.QuerySession();
             await using var cmd = session.Connection!.CreateCommand();
             cmd.CommandText = "select 1";
-            await cmd.ExecuteScalarAsync(ct);
+            await cmd.ExecuteScalarAsync(deadline.Token);
             return HealthCheckResult.Healthy("database reachable");
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy($"database unreachable: no answer within {Deadline.TotalSeconds:0} s");
         }
         catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
         {
+            // Npgsql's messages name the host and the cause, never the password.
             return HealthCheckResult.Unhealthy("database unreachable: " + ex.Message);
         }
+    }
+
+    /// <summary>"Healthy", or "Unhealthy: " and why (the default writer says only the status).</summary>
+    public static Task Write(HttpContext http, HealthReport report)
+    {
+        http.Response.ContentType = "text/plain; charset=utf-8";
+        var why = report.Entries.Values.Where(e => e.Status != HealthStatus.Healthy).Select(e => e.Description).ToList();
+        return http.Response.WriteAsync(why.Count == 0 ? report.Status.ToString() : $"{report.Status}: {string.Join("; ", why)}");
     }
 }

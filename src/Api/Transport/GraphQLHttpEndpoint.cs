@@ -42,7 +42,7 @@ public sealed class GraphQLHttpEndpoint(
         {
             http.Response.Headers.Allow = "GET, POST";
             await WriteRequestError(http, StatusCodes.Status405MethodNotAllowed, Json,
-                $"Method {http.Request.Method} is not allowed: use GET or POST");
+                $"Method {Quoted.Shorten(http.Request.Method)} is not allowed: use GET or POST");
             return;
         }
 
@@ -63,30 +63,28 @@ public sealed class GraphQLHttpEndpoint(
             return;
         }
 
-        await http.RequestServices.GetRequiredService<Authenticator>()
-            .Authenticate(http.Request.Headers.Authorization, caller, http.RequestAborted);
-        if (eventStream)
-        {
-            await http.RequestServices.GetRequiredService<SseTransport>().Handle(http, request, isGet, caller);
-            return;
-        }
-
         ExecutionResult result;
         try
         {
-            result = await executer.ExecuteAsync(new ExecutionOptions
+            await http.RequestServices.GetRequiredService<Authenticator>()
+                .Authenticate(http.Request.Headers.Authorization, caller, http.RequestAborted);
+            if (eventStream)
             {
-                Query = request.Query,
-                OperationName = request.OperationName,
-                Variables = request.Variables,
-                Extensions = request.Extensions,
-                RequestServices = http.RequestServices,
-                CancellationToken = http.RequestAborted,
-                ValidationRules = DocumentValidator.CoreRules.Append(new HttpMethodRule(isGet)),
-            });
+                await http.RequestServices.GetRequiredService<SseTransport>().Handle(http, request, isGet, caller);
+                return;
+            }
+
+            result = await executer.ExecuteAsync(GraphQLExecution.Options(request, http.RequestServices, http.RequestAborted,
+                new HttpMethodRule(isGet)));
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
+            return;
+        }
+        catch (Exception ex) when (Errors.IsDatabaseUnavailable(ex) && !http.Response.HasStarted)
+        {
+            // Signing in reads the database before anything runs: anonymous or not, the answer is the same.
+            await WriteUnavailable(http, mediaType);
             return;
         }
 
@@ -97,6 +95,12 @@ public sealed class GraphQLHttpEndpoint(
 
     private static int StatusOf(ExecutionResult result, string mediaType, HttpContext http)
     {
+        if (ServiceUnavailableError.In(result))
+        {
+            http.Response.Headers.RetryAfter = ServiceUnavailableError.RetryAfterSeconds.ToString();
+            return StatusCodes.Status503ServiceUnavailable;
+        }
+
         if (result.Errors?.OfType<MethodNotAllowedError>().Any() == true)
         {
             http.Response.Headers.Allow = "POST";
@@ -142,9 +146,9 @@ public sealed class GraphQLHttpEndpoint(
     {
         if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var contentType)
             || !string.Equals(contentType.MediaType.Value, Json, StringComparison.OrdinalIgnoreCase))
-            return (null, $"Unsupported Content-Type '{http.Request.ContentType}': send {Json}", StatusCodes.Status415UnsupportedMediaType);
+            return (null, $"Unsupported Content-Type '{Quoted.Shorten(http.Request.ContentType ?? "")}': send {Json}", StatusCodes.Status415UnsupportedMediaType);
         if (contentType.Charset.HasValue && !string.Equals(contentType.Charset.Value, "utf-8", StringComparison.OrdinalIgnoreCase))
-            return (null, $"Unsupported charset '{contentType.Charset}': send utf-8", StatusCodes.Status415UnsupportedMediaType);
+            return (null, $"Unsupported charset '{Quoted.Shorten(contentType.Charset.ToString())}': send utf-8", StatusCodes.Status415UnsupportedMediaType);
 
         var limit = options.Value.MaxRequestBytes;
         if (http.Request.ContentLength > limit)
@@ -162,15 +166,8 @@ public sealed class GraphQLHttpEndpoint(
 
         if (buffer.Length == 0) return (null, "The request body is empty: send a JSON object with a 'query'", StatusCodes.Status400BadRequest);
 
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException ex)
-        {
-            return (null, $"Malformed JSON body: {ex.Message}", StatusCodes.Status400BadRequest);
-        }
+        if (RequestJson.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), out var malformed) is not { } document)
+            return (null, $"Malformed JSON body: {malformed}", StatusCodes.Status400BadRequest);
 
         using (document)
         {
@@ -216,20 +213,21 @@ public sealed class GraphQLHttpEndpoint(
         if (text.Length > options.Value.MaxRequestBytes)
             return (null, $"The query is longer than {options.Value.MaxRequestBytes} characters", StatusCodes.Status414UriTooLong);
 
-        try
+        Inputs? Map(string name, out string? error)
         {
-            return (new GraphQLRequest
-            {
-                Query = text,
-                OperationName = Param("operationName"),
-                Variables = Param("variables") is { } v ? serializer.Deserialize<Inputs>(v) : null,
-                Extensions = Param("extensions") is { } x ? serializer.Deserialize<Inputs>(x) : null,
-            }, null, 0);
+            error = null;
+            if (Param(name) is not { } json) return null;
+            using var document = RequestJson.Parse(System.Text.Encoding.UTF8.GetBytes(json), out var malformed);
+            if (document?.RootElement.ValueKind == JsonValueKind.Object) return serializer.ReadNode<Inputs>(document.RootElement);
+            error = malformed is null ? $"'{name}' must be a JSON object" : $"'{name}' is malformed JSON: {malformed}";
+            return null;
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException)
-        {
-            return (null, "'variables' and 'extensions' must be JSON objects", StatusCodes.Status400BadRequest);
-        }
+
+        var variables = Map("variables", out var e1);
+        var extensions = Map("extensions", out var e2);
+        return (e1 ?? e2) is { } error
+            ? (null, error, StatusCodes.Status400BadRequest)
+            : (new GraphQLRequest { Query = text, OperationName = Param("operationName"), Variables = variables, Extensions = extensions }, null, 0);
     }
 
     private static string CorrelationId(HttpContext http)
@@ -240,8 +238,17 @@ public sealed class GraphQLHttpEndpoint(
             : Guid.NewGuid().ToString("N");
     }
 
+    /// <summary>503 with Retry-After and SERVICE_UNAVAILABLE: the database cannot be reached.</summary>
+    internal static Task WriteUnavailable(HttpContext http, string mediaType)
+    {
+        http.Response.Headers.RetryAfter = ServiceUnavailableError.RetryAfterSeconds.ToString();
+        return WriteRequestError(http, StatusCodes.Status503ServiceUnavailable, mediaType, ServiceUnavailableError.Database().Message,
+            ServiceUnavailableError.CodeName);
+    }
+
     /// <summary>A transport-level refusal: nothing was executed, so there is no data key.</summary>
-    internal static async Task WriteRequestError(HttpContext http, int status, string mediaType, string message)
+    internal static async Task WriteRequestError(HttpContext http, int status, string mediaType, string message,
+        string code = nameof(Domain.ErrorCode.INVALID_INPUT))
     {
         http.Response.StatusCode = status;
         http.Response.ContentType = mediaType + "; charset=utf-8";
@@ -251,7 +258,7 @@ public sealed class GraphQLHttpEndpoint(
         json.WriteStartObject();
         json.WriteString("message", message);
         json.WriteStartObject("extensions");
-        json.WriteString("code", nameof(Domain.ErrorCode.INVALID_INPUT));
+        json.WriteString("code", code);
         json.WriteEndObject();
         json.WriteEndObject();
         json.WriteEndArray();

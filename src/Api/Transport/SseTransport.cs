@@ -50,16 +50,7 @@ public sealed class SseTransport(
         ExecutionResult result;
         try
         {
-            result = await executer.ExecuteAsync(new ExecutionOptions
-            {
-                Query = request.Query,
-                OperationName = request.OperationName,
-                Variables = request.Variables,
-                Extensions = request.Extensions,
-                RequestServices = http.RequestServices,
-                CancellationToken = aborted,
-                ValidationRules = DocumentValidator.CoreRules.Append(new NoMutationOverGet(isGet)),
-            });
+            result = await executer.ExecuteAsync(GraphQLExecution.Options(request, http.RequestServices, aborted, new NoMutationOverGet(isGet)));
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
@@ -70,6 +61,13 @@ public sealed class SseTransport(
         {
             http.Response.Headers.Allow = "POST";
             await GraphQLHttpEndpoint.WriteRequestError(http, StatusCodes.Status405MethodNotAllowed, GraphQLHttpEndpoint.Json, refused.Message);
+            return;
+        }
+
+        // Before the stream opens, an unreachable database is told as plainly as over HTTP.
+        if (result.Streams is not { Count: > 0 } && ServiceUnavailableError.In(result))
+        {
+            await GraphQLHttpEndpoint.WriteUnavailable(http, GraphQLHttpEndpoint.Json);
             return;
         }
 

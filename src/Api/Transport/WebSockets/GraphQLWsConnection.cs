@@ -21,7 +21,8 @@ namespace Conpaas.Api.Transport;
 /// up the event sources that feed it. Each operation runs in its own DI scope, kept until the operation ends.
 /// Close codes: 4400 invalid message, 4401 subscribe before the ack, 4403 token refused, 4408 no connection_init in
 /// time or no sign of life for a whole keep-alive interval after a ping, 4409 duplicate id, 4429 second init,
-/// 4500 internal error, 1008 "Client too slow", 1009 message over GraphQL:MaxRequestBytes, 1001 server shutting down.
+/// 4500 internal error, 1008 "Client too slow", 1009 message over GraphQL:MaxRequestBytes, 1001 server shutting down,
+/// 1013 database unreachable at connection_init (try again later).
 /// </summary>
 internal sealed class GraphQLWsConnection
 {
@@ -191,14 +192,9 @@ internal sealed class GraphQLWsConnection
 
     private async Task HandleMessage(ReadOnlyMemory<byte> utf8)
     {
-        JsonDocument document;
-        try
+        if (RequestJson.Parse(utf8, out var malformed) is not { } document)
         {
-            document = JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException)
-        {
-            Close(4400, "Invalid message: not JSON");
+            Close(4400, "Invalid message: " + malformed);
             return;
         }
 
@@ -239,7 +235,7 @@ internal sealed class GraphQLWsConnection
                     Close(4400, $"Invalid message: '{type}' is sent by the server only");
                     break;
                 default:
-                    Close(4400, $"Invalid message: unknown type '{type}'");
+                    Close(4400, $"Invalid message: unknown type '{Quoted.Shorten(type)}'");
                     break;
             }
         }
@@ -311,6 +307,12 @@ internal sealed class GraphQLWsConnection
             _user = caller.User;
             _authorization = authorization;
         }
+        catch (Exception ex) when (Errors.IsDatabaseUnavailable(ex))
+        {
+            // 1013 Try Again Later (RFC 6455 registry): the same for anonymous and signed-in clients.
+            Close(1013, "Service unavailable: the database is unreachable; try again later");
+            return;
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             _t.Log.LogError(ex, "Authenticating a GraphQL WebSocket failed");
@@ -381,7 +383,7 @@ internal sealed class GraphQLWsConnection
         var operation = new Operation(id);
         if (!_operations.TryAdd(id, operation))
         {
-            Close(4409, $"Subscriber for {id} already exists");
+            Close(4409, $"Subscriber for {Quoted.Shorten(id)} already exists");
             return;
         }
 
@@ -423,19 +425,16 @@ internal sealed class GraphQLWsConnection
             try
             {
                 await services.GetRequiredService<Authenticator>().Authenticate(_authorization, caller, operation.Cancellation.Token);
-                result = await _t.Executer.ExecuteAsync(new ExecutionOptions
-                {
-                    Query = request.Query,
-                    OperationName = request.OperationName,
-                    Variables = request.Variables,
-                    Extensions = request.Extensions,
-                    RequestServices = services,
-                    CancellationToken = operation.Cancellation.Token,
-                });
+                result = await _t.Executer.ExecuteAsync(GraphQLExecution.Options(request, services, operation.Cancellation.Token));
             }
             catch (OperationCanceledException) when (operation.Cancellation.IsCancellationRequested)
             {
                 return; // completed by the client or the socket closed: nothing more is sent for it
+            }
+            catch (Exception ex) when (Errors.IsDatabaseUnavailable(ex))
+            {
+                Fail(operation, new ExecutionResult { Errors = [ServiceUnavailableError.Database()] });
+                return;
             }
 
             if (!result.Executed)
