@@ -1,4 +1,5 @@
 using Conpaas.Api.Applications;
+using Conpaas.Api.Dashboard;
 using Conpaas.Api.GraphQL;
 using Conpaas.Api.History;
 using Conpaas.Api.Services;
@@ -95,9 +96,7 @@ public static class DirectorHost
             Results.Text(schema.Print(), "text/plain; charset=utf-8"));
         app.MapHealthChecks("/health");
         Agents.AgentEndpoints.MapAgentEndpoints(app);
-        app.MapGet("/", () => Results.Text(
-            $"ConPaaS Director {DirectorVersion.Value}\nGraphQL: POST /graphql (schema: /graphql/schema.graphql), health: /health\n",
-            "text/plain; charset=utf-8"));
+        app.MapDashboard();
         return app;
     }
 }
