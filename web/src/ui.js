@@ -1,19 +1,23 @@
 // Small shared pieces: data loading that follows the live feed, form fields with the API's field errors, badges.
 import { html } from 'htm/preact';
-import { useEffect, useState, useCallback } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { Link } from './router.js';
 import { changes, gql } from './api.js';
 
 /** Runs a query now, again when its variables change and after every live change; keeps the last good data. */
 export function useQuery(query, variables) {
   const key = JSON.stringify(variables ?? {});
   const [state, setState] = useState({ data: null, error: null });
+  const latest = useRef(0);
   const tick = changes.value;
   const reload = useCallback(async () => {
+    // Answers may arrive out of order (variables changed, a burst of live changes): only the newest request counts.
+    const request = ++latest.current;
     try {
       const data = await gql(query, variables);
-      setState({ data, error: null });
+      if (request === latest.current) setState({ data, error: null });
     } catch (error) {
-      setState((old) => ({ data: old.data, error }));
+      if (request === latest.current) setState((old) => ({ data: old.data, error }));
     }
   }, [query, key]);
   useEffect(() => { reload(); }, [reload, tick]);
@@ -29,6 +33,15 @@ export function Field({ label, name, error, ...input }) {
       aria-describedby=${error ? `${id}-error` : undefined} ...${input} />
     ${error && html`<p class="field-error" id=${`${id}-error`} role="alert">${error}</p>`}
   </div>`;
+}
+
+/** Someone else's object answers NOT_FOUND exactly like a missing one; so does this page. */
+export function isNotFound(query) {
+  return !query.data && query.error?.code === 'NOT_FOUND';
+}
+
+export function NotFound({ what }) {
+  return html`<main><h1>Not found</h1><p>No such ${what}.</p><${Link} href="/">All applications</${Link}></main>`;
 }
 
 export function ErrorText({ error }) {

@@ -53,22 +53,26 @@ public static class CookieSessions
             return;
         }
 
-        string? username = null, password = null;
-        if (http.Request.HasJsonContentType())
+        if (!http.Request.HasJsonContentType())
         {
-            try
+            await Refuse(http, StatusCodes.Status415UnsupportedMediaType,
+                new DomainError(ErrorCode.INVALID_INPUT, "Send the username and password as application/json"));
+            return;
+        }
+
+        string? username = null, password = null;
+        try
+        {
+            using var body = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+            if (body.RootElement.ValueKind == JsonValueKind.Object)
             {
-                using var body = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
-                if (body.RootElement.ValueKind == JsonValueKind.Object)
-                {
-                    username = StringProperty(body.RootElement, "username");
-                    password = StringProperty(body.RootElement, "password");
-                }
+                username = StringProperty(body.RootElement, "username");
+                password = StringProperty(body.RootElement, "password");
             }
-            catch (JsonException)
-            {
-                // Malformed JSON reads as missing fields.
-            }
+        }
+        catch (JsonException)
+        {
+            // Malformed JSON reads as missing fields.
         }
 
         if (string.IsNullOrWhiteSpace(username) || string.IsNullOrEmpty(password))

@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { gql } from '../api.js';
 import { Link } from '../router.js';
-import { ErrorText, Field, StateBadge, useAction, useQuery } from '../ui.js';
+import { ErrorText, Field, NotFound, StateBadge, isNotFound, useAction, useQuery } from '../ui.js';
 
 const query = `query($id: ID!) {
   application(id: $id) { id name network services { id sid name type state nodeCounts { role count } } }
@@ -11,9 +11,10 @@ const query = `query($id: ID!) {
 }`;
 
 export function ApplicationPage({ id }) {
-  const { data, error, reload } = useQuery(query, { id });
+  const result = useQuery(query, { id });
+  const { data, error, reload } = result;
   const app = data?.application;
-  if (data && !app) return html`<main><h1>Not found</h1><p>No such application.</p><${Link} href="/">All applications</${Link}></main>`;
+  if (isNotFound(result)) return html`<${NotFound} what="application" />`;
   return html`<main>
     <nav aria-label="Breadcrumb" class="crumbs"><${Link} href="/">Applications</${Link}></nav>
     <${ErrorText} error=${error?.message} />

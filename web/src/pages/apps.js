@@ -32,7 +32,7 @@ function CreateApplication({ onCreated }) {
       onCreated();
     });
   };
-  return html`<form class="inline-form" onSubmit=${submit} aria-label="New application" novalidate>
+  return html`<form class="inline-form" onSubmit=${submit} novalidate>
     <${Field} name="name" label="New application" value=${name} placeholder="e.g. shop"
       onInput=${(e) => setName(e.currentTarget.value)} error=${error?.field('name')} />
     <button type="submit" disabled=${busy}>Create</button>

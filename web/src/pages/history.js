@@ -3,7 +3,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { Link } from '../router.js';
-import { ErrorText, StateBadge, useQuery, when } from '../ui.js';
+import { ErrorText, NotFound, StateBadge, isNotFound, useQuery, when } from '../ui.js';
 
 const query = `query($id: ID!) {
   service(id: $id) { id name state nodeCounts { role count } nodes { id name state } application { id name } }
@@ -12,7 +12,8 @@ const query = `query($id: ID!) {
 const pastQuery = 'query($id: ID!, $at: DateTime) { service(id: $id, asOf: $at) { id name state nodeCounts { role count } nodes { id name state } } }';
 
 export function HistoryPage({ id }) {
-  const { data, error } = useQuery(query, { id });
+  const current = useQuery(query, { id });
+  const { data, error } = current;
   const [picked, setPicked] = useState(null);
   const events = data?.history.events ?? [];
   // Until the user moves it, the control follows the newest event.
@@ -20,7 +21,7 @@ export function HistoryPage({ id }) {
   const event = events[index];
   const past = useQuery(pastQuery, { id, at: event?.at ?? null });
   const service = data?.service;
-  if (data && !service) return html`<main><h1>Not found</h1><p>No such service.</p></main>`;
+  if (isNotFound(current)) return html`<${NotFound} what="service" />`;
 
   return html`<main>
     ${service && html`<nav aria-label="Breadcrumb" class="crumbs">

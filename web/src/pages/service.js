@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { gql } from '../api.js';
 import { Link, navigate } from '../router.js';
-import { ErrorText, StateBadge, useAction, useQuery } from '../ui.js';
+import { ErrorText, NotFound, StateBadge, isNotFound, useAction, useQuery } from '../ui.js';
 
 export const serviceFields = `id sid name type state stateReason cloud subnet version
   application { id name }
@@ -17,9 +17,10 @@ const query = `query($id: ID!) {
 }`;
 
 export function ServicePage({ id }) {
-  const { data, error, reload } = useQuery(query, { id });
+  const result = useQuery(query, { id });
+  const { data, error, reload } = result;
   const service = data?.service;
-  if (data && !service) return html`<main><h1>Not found</h1><p>No such service.</p><${Link} href="/">All applications</${Link}></main>`;
+  if (isNotFound(result)) return html`<${NotFound} what="service" />`;
   if (!service) return html`<main><${ErrorText} error=${error?.message} /></main>`;
   const roles = data.serviceTypes.find((t) => t.name === service.type)?.roles ?? [];
   return html`<main>
