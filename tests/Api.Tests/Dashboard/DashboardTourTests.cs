@@ -52,7 +52,7 @@ public sealed class DashboardTourTests(DashboardApp app) : IClassFixture<Dashboa
         await Expect(nodes.Filter(new() { HasText = "RUNNING" })).ToHaveCountAsync(before);
 
         // Scale out by two: the new nodes appear, then run.
-        await page.GetByLabel(new Regex("nodes \\(now")).First.FillAsync("2");
+        await page.GetByLabel(new Regex("\\(now \\d+\\)")).First.FillAsync("2");
         await page.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("^Add ") }).First.ClickAsync();
         await Expect(nodes).ToHaveCountAsync(before + 2);
         await Expect(nodes.Filter(new() { HasText = "RUNNING" })).ToHaveCountAsync(before + 2, new() { Timeout = 60_000 });

@@ -25,8 +25,7 @@ export function HistoryPage({ id }) {
 
   return html`<main>
     ${service && html`<nav aria-label="Breadcrumb" class="crumbs">
-      <${Link} href="/">Applications</${Link}> › <${Link} href=${`/apps/${service.application.id}`}>${service.application.name}</${Link}>
-      › <${Link} href=${`/services/${id}`}>${service.name}</${Link}>
+      <${Link} href="/">Applications</${Link}> › <${Link} href=${`/apps/${service.application.id}`}>${service.application.name}</${Link}> › <${Link} href=${`/services/${id}`}>${service.name}</${Link}>
     </nav>`}
     <h1>History${service ? ` of ${service.name}` : ''}</h1>
     <${ErrorText} error=${error?.message ?? past.error?.message} />

@@ -106,7 +106,7 @@ function Scaling({ service, roles, onChanged }) {
       const current = service.nodeCounts.find((c) => c.role === r.name)?.count ?? 0;
       return html`<div class="inline-form" key=${r.name}>
         <div class="field">
-          <label for=${`count-${r.name}`}>${r.name} nodes (now ${current})</label>
+          <label for=${`count-${r.name}`}>${r.name} nodes to add or remove (now ${current})</label>
           <input id=${`count-${r.name}`} type="number" min="1" value=${counts[r.name] ?? 1}
             onInput=${(e) => setCounts({ ...counts, [r.name]: e.currentTarget.value })} />
         </div>
