@@ -12,12 +12,16 @@ import { AppsPage } from './pages/apps.js';
 import { ApplicationPage } from './pages/application.js';
 import { ServicePage } from './pages/service.js';
 import { HistoryPage } from './pages/history.js';
+import { ResourcesPage } from './pages/resources.js';
+import { CreditsPage } from './pages/credits.js';
 
 const routes = [
   ['/', () => html`<${AppsPage} />`],
   ['/apps/:id', ({ id }) => html`<${ApplicationPage} key=${id} id=${id} />`],
   ['/services/:id', ({ id }) => html`<${ServicePage} key=${id} id=${id} />`],
   ['/services/:id/history', ({ id }) => html`<${HistoryPage} key=${id} id=${id} />`],
+  ['/resources', () => html`<${ResourcesPage} />`],
+  ['/credits', () => html`<${CreditsPage} />`],
 ];
 
 function Page() {
@@ -34,6 +38,11 @@ function Header() {
   const user = data?.me ?? me.value;
   return html`<header class="top">
     <${Link} href="/" class="brand">ConPaaS</${Link}>
+    <nav aria-label="Main" class="main-nav">
+      <${Link} href="/">Applications</${Link}>
+      <${Link} href="/resources">Resources</${Link}>
+      <${Link} href="/credits">Credits</${Link}>
+    </nav>
     <div class="who">
       <span data-testid="username">${user.username}</span>
       <span data-testid="credit" aria-live="polite">${user.credit} credits${user.creditRunsOutAt ? ` · runs out ${fromNow(user.creditRunsOutAt)}` : ''}</span>

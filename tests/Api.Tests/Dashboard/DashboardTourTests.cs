@@ -59,6 +59,15 @@ public sealed class DashboardTourTests(DashboardApp app) : IClassFixture<Dashboa
         await Expect(state).ToHaveTextAsync("RUNNING");
         await DashboardApp.Screenshot(page, "service");
 
+        // Resources: every VM, grouped by application; the credit ledger.
+        await MainNav(page, "Resources").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Application shop" }).Locator("tr[data-vm]")).ToHaveCountAsync(before + 2);
+        await DashboardApp.Screenshot(page, "resources");
+        await MainNav(page, "Credits").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Table, new() { Name = "Credit ledger" })).ToContainTextAsync("50");
+        await page.GoBackAsync();
+        await page.GoBackAsync();
+
         // Time travel: at the first event the service was just added, in INIT with no node.
         await page.GetByRole(AriaRole.Link, new() { Name = "History and time travel" }).ClickAsync();
         var then = page.Locator("[data-snapshot=then]");
@@ -74,7 +83,7 @@ public sealed class DashboardTourTests(DashboardApp app) : IClassFixture<Dashboa
         await page.GetByRole(AriaRole.Link, new() { Name = "hello" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
         await Expect(state).ToHaveTextAsync("STOPPED", new() { Timeout = 60_000 });
-        await page.GetByRole(AriaRole.Link, new() { Name = "Applications" }).ClickAsync();
+        await MainNav(page, "Applications").ClickAsync();
         await Expect(page.GetByRole(AriaRole.List, new() { Name = "Applications" })).ToContainTextAsync("STOPPED");
         await DashboardApp.Screenshot(page, "applications");
 
@@ -175,7 +184,7 @@ public sealed class DashboardTourTests(DashboardApp app) : IClassFixture<Dashboa
         await AssertAccessible(anonymous, "sign in");
 
         var page = await app.SignedIn(user);
-        foreach (var (path, ready) in new[] { ("/", "shop"), ($"/apps/{appId}", "Add a service"), ($"/services/{serviceId}", "Nodes"), ($"/services/{serviceId}/history", "Timeline") })
+        foreach (var (path, ready) in new[] { ("/", "shop"), ($"/apps/{appId}", "Add a service"), ($"/services/{serviceId}", "Nodes"), ($"/services/{serviceId}/history", "Timeline"), ("/resources", "Resources"), ("/credits", "Credits") })
         {
             await page.GotoAsync(path);
             await Expect(page.GetByRole(AriaRole.Heading, new() { Name = ready })).ToBeVisibleAsync();
@@ -190,6 +199,9 @@ public sealed class DashboardTourTests(DashboardApp app) : IClassFixture<Dashboa
             Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 390"), $"{path} is wider than a phone");
         }
     }
+
+    private static ILocator MainNav(IPage page, string link) =>
+        page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = link });
 
     private static async Task AssertAccessible(IPage page, string what)
     {
