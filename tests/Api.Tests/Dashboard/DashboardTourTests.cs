@@ -83,6 +83,10 @@ public sealed class DashboardTourTests(DashboardApp app) : IClassFixture<Dashboa
         await page.GetByRole(AriaRole.Link, new() { Name = "hello" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Stop" }).ClickAsync();
         await Expect(state).ToHaveTextAsync("STOPPED", new() { Timeout = 60_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
+        await page.GetByLabel("New name").FillAsync("hello-again");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("hello-again");
         await MainNav(page, "Applications").ClickAsync();
         await Expect(page.GetByRole(AriaRole.List, new() { Name = "Applications" })).ToContainTextAsync("STOPPED");
         await DashboardApp.Screenshot(page, "applications");

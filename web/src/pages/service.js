@@ -3,7 +3,7 @@ import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { gql } from '../api.js';
 import { Link, navigate } from '../router.js';
-import { ErrorText, NotFound, StateBadge, isNotFound, useAction, useQuery } from '../ui.js';
+import { ErrorText, Field, NotFound, StateBadge, isNotFound, useAction, useQuery } from '../ui.js';
 
 export const serviceFields = `id sid name type state stateReason cloud subnet version
   application { id name }
@@ -29,6 +29,7 @@ export function ServicePage({ id }) {
     </nav>
     <${ErrorText} error=${error?.message} />
     <h1>${service.name} <${StateBadge} state=${service.state} /></h1>
+    <${Rename} service=${service} onChanged=${reload} />
     <p class="muted">${service.type} · service ${service.sid}${service.cloud ? ` · cloud ${service.cloud}` : ''}${service.subnet ? ` · subnet ${service.subnet}` : ''}</p>
     ${service.stateReason && html`<p class="notice" role="status">${service.stateReason}</p>`}
     <p><${Link} href=${`/services/${service.id}/history`}>History and time travel</${Link}></p>
@@ -37,6 +38,27 @@ export function ServicePage({ id }) {
     <${Nodes} service=${service} />
     ${['RUNNING', 'ADAPTING'].includes(service.state) && html`<${Scaling} service=${service} roles=${roles} onChanged=${reload} />`}
   </main>`;
+}
+
+function Rename({ service, onChanged }) {
+  const [name, setName] = useState(null);
+  const { busy, error, run } = useAction();
+  if (name === null) return html`<button type="button" class="link" onClick=${() => setName(service.name)}>Rename</button>`;
+  const submit = (event) => {
+    event.preventDefault();
+    run(async () => {
+      // No expectedVersion: every node event moves the service's version, and a name does not depend on them.
+      await gql('mutation($id: ID!, $name: String!) { renameService(id: $id, name: $name) { id } }', { id: service.id, name });
+      setName(null);
+      onChanged();
+    });
+  };
+  return html`<form class="inline-form" onSubmit=${submit} novalidate>
+    <${Field} name="name" label="New name" value=${name} onInput=${(e) => setName(e.currentTarget.value)} error=${error?.field('name')} />
+    <button type="submit" disabled=${busy}>Save</button>
+    <button type="button" class="secondary" onClick=${() => setName(null)}>Cancel</button>
+    <${ErrorText} error=${error?.general(['name'])} />
+  </form>`;
 }
 
 function Lifecycle({ service, clouds, onChanged }) {
