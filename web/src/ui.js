@@ -24,9 +24,9 @@ export function useQuery(query, variables) {
   return { ...state, reload };
 }
 
-/** A labelled input; its error (from the API's extensions.field) is announced and linked to it. */
-export function Field({ label, name, error, ...input }) {
-  const id = `field-${name}`;
+/** A labelled input; its error (from the API's extensions.field) is announced and linked to it. Ids must be unique
+ *  in the page: a form repeated per item passes its own. */
+export function Field({ label, name, error, id = `field-${name}`, ...input }) {
   return html`<div class="field">
     <label for=${id}>${label}</label>
     <input id=${id} name=${name} aria-invalid=${error ? 'true' : 'false'}

@@ -106,6 +106,17 @@ public sealed class DashboardTourTests(DashboardApp app) : IClassFixture<Dashboa
         await user.Ok("mutation($id: ID!) { renameApplication(id: $id, name: \"renamed\") { id } }", new { id });
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "renamed" })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "from-script" })).ToHaveCountAsync(0);
+
+        // And the other way round: renamed inline and deleted (after a confirmation) in the browser, seen by the API.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
+        await page.GetByLabel("New name for renamed").FillAsync("from-browser");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "from-browser" })).ToBeVisibleAsync();
+        Assert.Equal("from-browser", (await user.Ok("query($id: ID!) { application(id: $id) { name } }", new { id }))["application"]!["name"]!.GetValue<string>());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, delete" }).ClickAsync();
+        await Expect(page.GetByText("No application yet")).ToBeVisibleAsync();
+        Assert.Empty((await user.Ok("{ applications { id } }"))["applications"]!.AsArray());
     }
 
     [Fact]

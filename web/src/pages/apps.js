@@ -61,7 +61,7 @@ function ApplicationCard({ app, onChanged }) {
   return html`<li class="card">
     ${mode === 'rename'
       ? html`<form class="inline-form" onSubmit=${rename} novalidate>
-          <${Field} name="name" label=${`New name for ${app.name}`} value=${name} onInput=${(e) => setName(e.currentTarget.value)}
+          <${Field} name="name" id=${`rename-${app.id}`} label=${`New name for ${app.name}`} value=${name} onInput=${(e) => setName(e.currentTarget.value)}
             error=${error?.field('name')} autofocus />
           <button type="submit" disabled=${busy}>Save</button>
           <button type="button" class="secondary" onClick=${() => { setMode('view'); setName(app.name); }}>Cancel</button>
