@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs the ConPaaS Director on this machine: a private PostgreSQL, the local cloud, the admin account.
+#   Serves the web dashboard at http://127.0.0.1:$DIRECTOR_PORT/.
 #   DIRECTOR_PORT (default 5555), DIRECTOR_ADMIN_PASSWORD (first start only; else one is generated and printed),
 #   CONPAAS_PG_PORT (default 55432). Ctrl-C stops the Director; the data stays for the next run.
 set -euo pipefail
@@ -11,6 +12,7 @@ scripts/postgres.sh start
 scripts/postgres.sh createdb conpaas >/dev/null
 export ConnectionStrings__Director="${ConnectionStrings__Director:-$(CONPAAS_PG_DATABASE=conpaas scripts/postgres.sh url)}"
 
+scripts/web.sh   # the dashboard's bundle, rebuilt only when web/ changed
 echo "Building the Director…" >&2
 dotnet build src/Api/Conpaas.Api.csproj -c Release -nologo -v quiet -clp:ErrorsOnly >&2
 
@@ -28,6 +30,7 @@ export Clouds__default__Keys__DATA_DIR="${Clouds__default__Keys__DATA_DIR:-$repo
 cat >&2 <<MSG
 
   ConPaaS Director starting on $base
+    Dashboard:         $base/   (open it in a browser)
     GraphQL endpoint:  $base/graphql   (POST JSON, or GET ?query=…)
     Schema (SDL):      $base/graphql/schema.graphql
     Health:            $base/health

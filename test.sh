@@ -14,6 +14,9 @@ fi
 echo "Installing the Node test tools (graphql-http audits)…" >&2
 (cd tests/js && npm ci --no-audit --no-fund --loglevel=error >&2) || { echo "npm ci failed" >&2; exit 1; }
 
+# The dashboard's bundle (rebuilt only when web/ changed): its browser tests need it, and Chromium (.ci/run).
+scripts/web.sh || { echo "0 passed, 1 failed (web dashboard build failed)"; exit 1; }
+
 echo "Building…" >&2
 dotnet build Conpaas.Director.sln -c Release -nologo -v quiet -clp:ErrorsOnly >&2 || { echo "0 passed, 1 failed (build failed)"; exit 1; }
 

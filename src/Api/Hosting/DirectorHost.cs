@@ -1,4 +1,5 @@
 using Conpaas.Api.Applications;
+using Conpaas.Api.Dashboard;
 using Conpaas.Api.GraphQL;
 using Conpaas.Api.History;
 using Conpaas.Api.Services;
@@ -97,9 +98,7 @@ public static class DirectorHost
             Results.Text(schema.Print(), "text/plain; charset=utf-8"));
         app.MapHealthChecks("/health", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { ResponseWriter = DatabaseHealthCheck.Write });
         Agents.AgentEndpoints.MapAgentEndpoints(app);
-        app.MapGet("/", () => Results.Text(
-            $"ConPaaS Director {DirectorVersion.Value}\nGraphQL: POST /graphql (schema: /graphql/schema.graphql), health: /health\n",
-            "text/plain; charset=utf-8"));
+        app.MapDashboard();
         return app;
     }
 }
