@@ -79,7 +79,7 @@ public sealed class RevocationLists(
             try
             {
                 await session.SaveChangesAsync(ct);
-                log.LogInformation("CRL {Number} published with {Entries} entries, next update {NextUpdate:u}", number, entries.Count, crl.NextUpdate);
+                log.LogDebug("CRL {Number} published with {Entries} entries, next update {NextUpdate:u}", number, entries.Count, crl.NextUpdate);
                 return crl;
             }
             catch (DocumentAlreadyExistsException) when (attempt < 20)

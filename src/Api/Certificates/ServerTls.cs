@@ -26,7 +26,7 @@ public sealed class TlsOptions
     public bool OperatorCertificate => !string.IsNullOrWhiteSpace(CertificateFile);
 }
 
-public sealed class TlsOptionsValidator(IOptions<CertificateOptions> certificates) : IValidateOptions<TlsOptions>
+public sealed class TlsOptionsValidator : IValidateOptions<TlsOptions>
 {
     public ValidateOptionsResult Validate(string? name, TlsOptions o)
     {
@@ -41,8 +41,7 @@ public sealed class TlsOptionsValidator(IOptions<CertificateOptions> certificate
                 problems.Add($"{TlsOptions.Section}:KeyFile '{o.KeyFile}' may be read by others: run 'chmod 600 {o.KeyFile}'");
         }
 
-        if (o.RenewBefore <= TimeSpan.Zero || o.RenewBefore >= certificates.Value.Validity)
-            problems.Add($"{TlsOptions.Section}:RenewBefore {o.RenewBefore} must be positive and shorter than Certificates:Validity ({certificates.Value.Validity})");
+        if (o.RenewBefore <= TimeSpan.Zero) problems.Add($"{TlsOptions.Section}:RenewBefore {o.RenewBefore} must be positive");
         if (o.CheckInterval < TimeSpan.FromSeconds(1))
             problems.Add($"{TlsOptions.Section}:CheckInterval {o.CheckInterval} must be at least 1 second");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
@@ -96,9 +95,13 @@ public sealed class ServerCertificates(
         return null;
     }
 
+    /// <summary>Renewed when less than Tls:RenewBefore is left, or a third of its life when certificates live shorter.</summary>
     private bool Due(X509Certificate2 certificate) =>
         !tls.Value.OperatorCertificate
-        && (Problem(certificate) is not null || new DateTimeOffset(certificate.NotAfter) - clock.GetUtcNow() < tls.Value.RenewBefore);
+        && (Problem(certificate) is not null
+            || new DateTimeOffset(certificate.NotAfter) - clock.GetUtcNow() < Min(tls.Value.RenewBefore, certificates.Value.Validity / 3));
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private X509Certificate2 LoadOperators()
     {

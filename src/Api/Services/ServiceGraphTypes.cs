@@ -128,7 +128,7 @@ public sealed class VmGraphType : ObjectGraphType<Vm>
         Field<StringGraphType>("address").Resolve(c => c.Source.Address);
         Field<StringGraphType>("vpnAddress").Resolve(c => c.Source.VpnAddress);
         Field<NonNullGraphType<DateTimeScalar>>("createdAt").Resolve(c => c.Source.CreatedAt);
-        Field<NonNullGraphType<IntGraphType>>("chargedHours").Resolve(c => c.Source.ChargedHours);
+        Field<NonNullGraphType<IntGraphType>>("chargedHours").Resolve(c => c.Source.PaidHours);
     }
 }
 

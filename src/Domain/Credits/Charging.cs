@@ -33,7 +33,7 @@ public static class Charging
             var amount = Math.Min(1, Math.Max(0, balance));
             balance -= amount;
             userEvents.Add(new CreditCharged(vm.Id, hour, amount, vm.Name, balance));
-            vmEvents.Add(new StreamEvent(vm.Id, new VmCharged(hour)));
+            vmEvents.Add(new StreamEvent(vm.Id, new VmCharged(hour, amount)));
         }
 
         if (userEvents.Count > 0 && balance == 0 && owner.Credit > 0) userEvents.Add(new CreditExhausted(ExhaustedReason));

@@ -21,7 +21,10 @@ public sealed class Vm
     public DateTimeOffset CreatedAt { get; set; }
     /// <summary>A failed VM is still terminated at its cloud; this says that has happened.</summary>
     public bool Released { get; set; }
+    /// <summary>Hours the charger has dealt with (each exactly once, paid or not).</summary>
     public int ChargedHours { get; set; }
+    /// <summary>Hours the owner actually paid for: what the credit ledger shows for this VM.</summary>
+    public int PaidHours { get; set; }
     /// <summary>When the cloud made the VM: its first credit, and every full hour after it, are charged from here.</summary>
     public DateTimeOffset? CreatedAtCloud { get; set; }
     /// <summary>When the cloud stopped having it (terminated or lost): no hour after this is charged.</summary>
@@ -109,5 +112,10 @@ public sealed class Vm
         EndedAt = e.At;
     }
 
-    public void Apply(VmCharged e) => ChargedHours = Math.Max(ChargedHours, e.Hour + 1);
+    public void Apply(VmCharged e)
+    {
+        if (e.Hour < ChargedHours) return;
+        ChargedHours = e.Hour + 1;
+        if (e.Amount > 0) PaidHours++;
+    }
 }

@@ -36,4 +36,6 @@ public sealed record VmFailed(string Reason);
 public sealed record VmLost(string Reason, DateTimeOffset? At = null);
 
 /// <summary>The VM's owner was charged for its hour <see cref="Hour"/> (0 at creation, then every full hour).</summary>
-public sealed record VmCharged(int Hour);
+/// <remarks><paramref name="Amount"/>: what the hour cost (0 when the owner's balance could not cover it); events written
+/// before it was recorded were all paid.</remarks>
+public sealed record VmCharged(int Hour, int Amount = 1);

@@ -76,6 +76,9 @@ public sealed class CreditTests(DirectorApp app) : IClassFixture<DirectorApp>
         Assert.Equal([1, -1, 0], ledger.Select(e => e!["amount"]!.GetValue<int>()));
         Assert.All(ledger, e => Assert.True(e!["balance"]!.GetValue<int>() >= 0));
         Assert.Contains("not covered", ledger[2]!["reason"]!.GetValue<string>());
+        // chargedHours is what the ledger shows: the hour that was not covered was not paid.
+        var hours = (await user.Ok("{ vms(includeTerminated: true) { chargedHours } }"))["vms"]!.AsArray().Select(v => v!["chargedHours"]!.GetValue<int>());
+        Assert.Equal([0, 1], hours.Order());
     }
 
     [Fact]

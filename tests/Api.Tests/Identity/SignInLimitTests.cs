@@ -70,6 +70,8 @@ public sealed class AnonymousSignInLimitTests(AnonymousSignInLimitTests.TenPerMi
         protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
         {
             ["Director:AnonymousSignInsPerMinute"] = "10",
+            // Sixty aliases in one document: more than a document may hold by default (GraphQL:MaxAliases).
+            ["GraphQL:MaxAliases"] = "100",
         };
     }
 
