@@ -31,14 +31,10 @@ public sealed class ServiceUnavailableError(string message) : ExecutionError(mes
 /// <summary>User input quoted in an error message is shortened, so that a 60 KB argument is not echoed back.</summary>
 public static partial class Quoted
 {
-    public const int MaxLength = 64;
+    public const int MaxLength = Conpaas.Domain.Text.MaxQuoted;
 
-    public static string Shorten(string value)
-    {
-        if (value.Length <= MaxLength) return value;
-        var end = char.IsHighSurrogate(value[MaxLength - 1]) ? MaxLength - 1 : MaxLength;
-        return value[..end] + "…";
-    }
+    /// <summary>The domain's one rule for quoting input (<see cref="Conpaas.Domain.Text.Quote"/>).</summary>
+    public static string Shorten(string value) => Conpaas.Domain.Text.Quote(value);
 
     /// <summary>Shortens every quoted part of a message written by a library ('…' or "…"), which quotes what it was sent.</summary>
     public static string InMessage(string message) =>
