@@ -14,6 +14,7 @@ import { ServicePage } from './pages/service.js';
 import { HistoryPage } from './pages/history.js';
 import { ResourcesPage } from './pages/resources.js';
 import { CreditsPage } from './pages/credits.js';
+import { AdminPage } from './pages/admin.js';
 
 const routes = [
   ['/', () => html`<${AppsPage} />`],
@@ -22,10 +23,13 @@ const routes = [
   ['/services/:id/history', ({ id }) => html`<${HistoryPage} key=${id} id=${id} />`],
   ['/resources', () => html`<${ResourcesPage} />`],
   ['/credits', () => html`<${CreditsPage} />`],
+  // Only administrators have this route: for anyone else the address is "Not found", like any unknown one.
+  ['/admin', () => html`<${AdminPage} />`, { admin: true }],
 ];
 
 function Page() {
-  for (const [pattern, page] of routes) {
+  for (const [pattern, page, { admin } = {}] of routes) {
+    if (admin && me.value.role !== 'ADMIN') continue;
     const params = match(pattern, path.value);
     if (params) return page(params);
   }
@@ -42,6 +46,7 @@ function Header() {
       <${Link} href="/">Applications</${Link}>
       <${Link} href="/resources">Resources</${Link}>
       <${Link} href="/credits">Credits</${Link}>
+      ${me.value.role === 'ADMIN' && html`<${Link} href="/admin">Administration</${Link}>`}
     </nav>
     <div class="who">
       <span data-testid="username">${user.username}</span>
