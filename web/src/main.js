@@ -15,6 +15,7 @@ import { HistoryPage } from './pages/history.js';
 import { ResourcesPage } from './pages/resources.js';
 import { CreditsPage } from './pages/credits.js';
 import { AdminPage } from './pages/admin.js';
+import { CertificatesPage } from './pages/certificates.js';
 
 const routes = [
   ['/', () => html`<${AppsPage} />`],
@@ -23,6 +24,7 @@ const routes = [
   ['/services/:id/history', ({ id }) => html`<${HistoryPage} key=${id} id=${id} />`],
   ['/resources', () => html`<${ResourcesPage} />`],
   ['/credits', () => html`<${CreditsPage} />`],
+  ['/certificates', () => html`<${CertificatesPage} />`],
   // Only administrators have this route: for anyone else the address is "Not found", like any unknown one.
   ['/admin', () => html`<${AdminPage} />`, { admin: true }],
 ];
@@ -46,6 +48,7 @@ function Header() {
       <${Link} href="/">Applications</${Link}>
       <${Link} href="/resources">Resources</${Link}>
       <${Link} href="/credits">Credits</${Link}>
+      <${Link} href="/certificates">Certificates</${Link}>
       ${me.value.role === 'ADMIN' && html`<${Link} href="/admin">Administration</${Link}>`}
     </nav>
     <div class="who">
