@@ -20,6 +20,7 @@ import { CertificatesPage } from './pages/certificates.js';
 const routes = [
   ['/', () => html`<${AppsPage} />`],
   ['/apps/:id', ({ id }) => html`<${ApplicationPage} key=${id} id=${id} />`],
+  ['/apps/:id/history', ({ id }) => html`<${HistoryPage} key=${id} id=${id} kind="application" />`],
   ['/services/:id', ({ id }) => html`<${ServicePage} key=${id} id=${id} />`],
   ['/services/:id/history', ({ id }) => html`<${HistoryPage} key=${id} id=${id} />`],
   ['/resources', () => html`<${ResourcesPage} />`],
