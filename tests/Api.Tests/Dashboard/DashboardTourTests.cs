@@ -207,7 +207,7 @@ public sealed class DashboardTourTests(DashboardApp app) : IClassFixture<Dashboa
         }
 
         await page.SetViewportSizeAsync(390, 844);
-        foreach (var path in new[] { "/", $"/apps/{appId}", $"/services/{serviceId}" })
+        foreach (var path in new[] { "/", $"/apps/{appId}", $"/services/{serviceId}", "/credits", "/certificates", $"/apps/{appId}/history" })
         {
             await page.GotoAsync(path);
             await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToBeVisibleAsync();
