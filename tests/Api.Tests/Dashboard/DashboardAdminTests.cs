@@ -1,4 +1,3 @@
-using Conpaas.Api.Tests.Infrastructure;
 using Microsoft.Playwright;
 using Xunit;
 using static Microsoft.Playwright.Assertions;
@@ -51,11 +50,7 @@ public sealed class DashboardAdminTests(DashboardApp app) : IClassFixture<Dashbo
 
     private async Task<IPage> AdminPage()
     {
-        var page = await app.NewPage();
-        await page.GotoAsync("/");
-        await page.GetByLabel("Username").FillAsync("admin");
-        await page.GetByLabel("Password").FillAsync(DirectorApp.AdminPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        var page = await app.SignedInAdmin();
         await page.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Administration" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Administration" })).ToBeVisibleAsync();
         return page;

@@ -50,4 +50,14 @@ public sealed class DashboardCertificateTests(DashboardApp app) : IClassFixture<
         await Expect(page.GetByLabel("Certificate signing request (PEM)")).ToHaveAttributeAsync("aria-invalid", "true");
         await Expect(page.Locator("#csr-error")).Not.ToBeEmptyAsync();
     }
+
+    [Fact]
+    public async Task the_list_holds_only_the_callers_own_certificates_even_for_an_administrator()
+    {
+        var other = await app.NewUser();
+        await other.Ok("mutation($csr: String!) { issueCertificate(csrPem: $csr) { serial } }", new { csr = Requester.P256().CsrPem });
+        var admin = await app.SignedInAdmin();
+        await admin.GotoAsync("/certificates");
+        await Expect(admin.GetByText("No certificate yet")).ToBeVisibleAsync();
+    }
 }

@@ -3,10 +3,13 @@
 // CertificateIssued/CertificateRevoked events, which auditLog gives every user for their own streams. Live.
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
-import { gql } from '../api.js';
+import { gql, me } from '../api.js';
 import { ErrorText, useAction, useQuery, when } from '../ui.js';
 
-const listQuery = `query { auditLog(filter: { types: ["CertificateIssued", "CertificateRevoked"] }, first: 1000) { events { type data } } }`;
+// Filtered by owner even for a user who may see more (an administrator's auditLog holds everyone's events).
+const listQuery = `query($username: String) {
+  auditLog(filter: { username: $username, types: ["CertificateIssued", "CertificateRevoked"] }, first: 1000) { events { type data } }
+}`;
 const issue = 'mutation($csr: String!) { issueCertificate(csrPem: $csr) { serial subject notAfter certificatePem } }';
 const revoke = 'mutation($serial: String!) { revokeCertificate(serial: $serial) }';
 
@@ -53,7 +56,7 @@ function IssueForm({ issued }) {
 }
 
 export function CertificatesPage() {
-  const { data, error, reload } = useQuery(listQuery);
+  const { data, error, reload } = useQuery(listQuery, { username: me.value.username });
   const [latest, setLatest] = useState(null);
   const action = useAction();
   const list = certificates(data?.auditLog.events ?? []);
