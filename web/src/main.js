@@ -14,18 +14,25 @@ import { ServicePage } from './pages/service.js';
 import { HistoryPage } from './pages/history.js';
 import { ResourcesPage } from './pages/resources.js';
 import { CreditsPage } from './pages/credits.js';
+import { AdminPage } from './pages/admin.js';
+import { CertificatesPage } from './pages/certificates.js';
 
 const routes = [
   ['/', () => html`<${AppsPage} />`],
   ['/apps/:id', ({ id }) => html`<${ApplicationPage} key=${id} id=${id} />`],
+  ['/apps/:id/history', ({ id }) => html`<${HistoryPage} key=${id} id=${id} kind="application" />`],
   ['/services/:id', ({ id }) => html`<${ServicePage} key=${id} id=${id} />`],
   ['/services/:id/history', ({ id }) => html`<${HistoryPage} key=${id} id=${id} />`],
   ['/resources', () => html`<${ResourcesPage} />`],
   ['/credits', () => html`<${CreditsPage} />`],
+  ['/certificates', () => html`<${CertificatesPage} />`],
+  // Only administrators have this route: for anyone else the address is "Not found", like any unknown one.
+  ['/admin', () => html`<${AdminPage} />`, { admin: true }],
 ];
 
 function Page() {
-  for (const [pattern, page] of routes) {
+  for (const [pattern, page, { admin } = {}] of routes) {
+    if (admin && me.value.role !== 'ADMIN') continue;
     const params = match(pattern, path.value);
     if (params) return page(params);
   }
@@ -42,6 +49,8 @@ function Header() {
       <${Link} href="/">Applications</${Link}>
       <${Link} href="/resources">Resources</${Link}>
       <${Link} href="/credits">Credits</${Link}>
+      <${Link} href="/certificates">Certificates</${Link}>
+      ${me.value.role === 'ADMIN' && html`<${Link} href="/admin">Administration</${Link}>`}
     </nav>
     <div class="who">
       <span data-testid="username">${user.username}</span>

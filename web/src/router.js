@@ -1,4 +1,4 @@
-// Client-side routes (the Director answers index.html for them): /, /apps/:id, /services/:id, /services/:id/history.
+// Client-side routes (the Director answers index.html for them): see main.js.
 import { html } from 'htm/preact';
 import { signal } from '@preact/signals';
 

@@ -48,6 +48,18 @@ public sealed class DashboardApp : LocalCloudApp, Xunit.IAsyncLifetime
         return page;
     }
 
+    /// <summary>A fresh page signed in as the administrator the Director creates at its first start.</summary>
+    public async Task<IPage> SignedInAdmin()
+    {
+        var page = await NewPage();
+        await page.GotoAsync("/");
+        await page.GetByLabel("Username").FillAsync("admin");
+        await page.GetByLabel("Password").FillAsync(AdminPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("username")).ToHaveTextAsync("admin");
+        return page;
+    }
+
     /// <summary>Where screenshots go when DASHBOARD_SCREENSHOTS names a folder (docs/screenshots: the README's).</summary>
     public static async Task Screenshot(IPage page, string name)
     {

@@ -21,6 +21,7 @@ export function ApplicationPage({ id }) {
     ${app && html`
       <h1>${app.name}</h1>
       <p class="muted">VPN network: ${app.network ?? 'none (no VPN configured)'}</p>
+      <p><${Link} href=${`/apps/${app.id}/history`}>History and time travel</${Link}></p>
       <h2>Services</h2>
       ${app.services.length === 0 ? html`<p>No service yet.</p>` : html`<table>
         <thead><tr><th scope="col">Service</th><th scope="col">Type</th><th scope="col">State</th><th scope="col">Nodes</th></tr></thead>
