@@ -28,6 +28,8 @@ try
         .AddDirectorGraphQL();
 
     var app = builder.Build();
+    // The check reports bad settings and a schema behind instead of refusing on them, so it comes before both.
+    if (args is [CheckCommand.Verb, ..]) return await app.RunFromCommandLine(args, Console.Out);
     // Settings are checked before anything starts, so a bad one ends in one clear line and no host error log.
     app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
     app.MapDirectorGraphQL();
