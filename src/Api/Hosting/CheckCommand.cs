@@ -125,7 +125,7 @@ public static class CheckCommand
             // This machine's time is taken halfway through the round trip, so a slow answer is not mistaken for a skew.
             var before = TimeProvider.System.GetUtcNow();
             var watch = Stopwatch.StartNew();
-            database = (DateTimeOffset)(await now.ExecuteScalarAsync())!;
+            database = new DateTimeOffset((DateTime)(await now.ExecuteScalarAsync())!); // timestamptz comes as a UTC DateTime
             local = before + watch.Elapsed / 2;
         }
         catch (Exception ex) when (GraphQL.Errors.IsDatabaseUnavailable(ex) || ex is Npgsql.NpgsqlException)
@@ -178,7 +178,8 @@ public static class CheckCommand
         var file = tls.OperatorCertificate ? tls.CertificateFile! : Path.Combine(services.GetRequiredService<CertificateAuthority>().Folder, ServerCertificates.File);
         if (!File.Exists(file)) return Ok(name, $"the Director issues a certificate for '{server.Host}' at its first start");
 
-        using var certificate = X509Certificate2.CreateFromPemFile(file);
+        // Only the certificate (the first of a chain): its key is not needed to see whom it is for.
+        using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(file));
         if (server.Problem(certificate) is not { } problem) return Ok(name, $"{file} is for '{server.Host}', the host of Director:Url");
         // The Director renews its own certificate by itself; an operator's is the operator's to replace.
         return tls.OperatorCertificate
