@@ -145,4 +145,17 @@ public sealed class CheckCommandTests : IAsyncLifetime
         Assert.Contains("Missing ec2 config param PASSWORD for cloud 'ec2-eu'", check.StandardOutput);
         Assert.StartsWith("WARN  reachability: Director:Url http://127.0.0.1:5555/ is a loopback address", Line(check, "reachability"));
     }
+
+    [Fact]
+    public async Task a_bad_setting_is_reported_by_name_with_the_other_checks_instead_of_refusing()
+    {
+        await Finished(null, "migrate");
+
+        var check = await Check(new Dictionary<string, string?> { ["Vpn__Netmask"] = "bogus" });
+
+        Assert.Equal(1, check.ExitCode);
+        Assert.StartsWith("ERROR settings: Vpn:Netmask 'bogus'", Line(check, "settings"));
+        Assert.StartsWith("ERROR vpn: Vpn:Netmask 'bogus'", Line(check, "vpn"));
+        Assert.StartsWith("OK    schema:", Line(check, "schema"));
+    }
 }
