@@ -14,6 +14,9 @@ if (Environment.GetEnvironmentVariable("DIRECTOR_ADMIN_PASSWORD") is { Length: >
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
 if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(ServerTls.DefaultUrl(builder.Configuration));
 
+// The check's report is standard output (JSON with --json): the host's log (e.g. the CA loaded) goes to standard error.
+if (args is [CheckCommand.Verb, ..])
+    builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 // The migrate verb is the one way the schema changes outside development.
 if (args is [OperatorCommands.Migrate]) builder.Configuration["Director:AutoMigrate"] = "true";
 

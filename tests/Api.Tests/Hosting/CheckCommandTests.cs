@@ -44,12 +44,30 @@ public sealed class CheckCommandTests : IAsyncLifetime
         check.StandardOutput.Split('\n').SingleOrDefault(l => l.Length > 6 && l[6..].StartsWith(name + ":", StringComparison.Ordinal))
         ?? throw new Xunit.Sdk.XunitException($"no line for {name}:\n{check.Logs}");
 
+    /// <summary>An operator's own CA (as the README allows) in the CA folder, its key with the given mode; the key's path.</summary>
+    private string WriteCa(UnixFileMode keyMode)
+    {
+        Directory.CreateDirectory(_ca);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=Test CA", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(10));
+        File.WriteAllText(Path.Combine(_ca, "ca.crt"), ca.ExportCertificatePem());
+        var keyPath = Path.Combine(_ca, "ca.key");
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
+        File.SetUnixFileMode(keyPath, keyMode);
+        return keyPath;
+    }
+
     [Fact]
     public async Task a_good_set_up_after_migrate_passes_and_json_lists_every_check()
     {
         await Finished(null, "migrate");
 
         var check = await Check();
+        // With a CA, whose loading the host logs: the log goes to standard error, standard output stays JSON.
+        WriteCa(UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var json = await Finished(null, "check", "--json");
 
         Assert.True(check.ExitCode == 0, check.Logs);
@@ -61,6 +79,8 @@ public sealed class CheckCommandTests : IAsyncLifetime
         Assert.Equal(0, json.ExitCode);
         var results = JsonDocument.Parse(json.StandardOutput).RootElement.EnumerateArray().ToList();
         Assert.Contains(results, r => r.GetProperty("name").GetString() == "schema" && r.GetProperty("status").GetString() == "OK");
+        Assert.Contains(results, r => r.GetProperty("name").GetString() == "certificate authority" && r.GetProperty("status").GetString() == "OK");
+        Assert.Contains("Certificate authority CN=Test CA loaded", json.StandardError);
         Assert.All(results, r => Assert.False(string.IsNullOrEmpty(r.GetProperty("cause").GetString())));
     }
 
@@ -80,16 +100,7 @@ public sealed class CheckCommandTests : IAsyncLifetime
     public async Task a_ca_key_readable_by_others_is_an_error()
     {
         await Finished(null, "migrate");
-        Directory.CreateDirectory(_ca);
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=Test CA", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        using var ca = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(10));
-        File.WriteAllText(Path.Combine(_ca, "ca.crt"), ca.ExportCertificatePem());
-        var keyPath = Path.Combine(_ca, "ca.key");
-        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
-        File.SetUnixFileMode(keyPath, (UnixFileMode)Convert.ToInt32("644", 8));
+        var keyPath = WriteCa((UnixFileMode)Convert.ToInt32("644", 8));
 
         var check = await Check();
 
