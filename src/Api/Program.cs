@@ -14,6 +14,9 @@ if (Environment.GetEnvironmentVariable("DIRECTOR_ADMIN_PASSWORD") is { Length: >
 builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
 if (string.IsNullOrEmpty(builder.Configuration["urls"])) builder.WebHost.UseUrls(ServerTls.DefaultUrl(builder.Configuration));
 
+// The check's report is standard output (JSON with --json): the host's log (e.g. the CA loaded) goes to standard error.
+if (args is [CheckCommand.Verb, ..])
+    builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
 // The migrate verb is the one way the schema changes outside development.
 if (args is [OperatorCommands.Migrate]) builder.Configuration["Director:AutoMigrate"] = "true";
 
@@ -28,6 +31,8 @@ try
         .AddDirectorGraphQL();
 
     var app = builder.Build();
+    // The check reports bad settings and a schema behind instead of refusing on them, so it comes before both.
+    if (args is [CheckCommand.Verb, ..]) return await app.RunFromCommandLine(args, Console.Out);
     // Settings are checked before anything starts, so a bad one ends in one clear line and no host error log.
     app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
     app.MapDirectorGraphQL();

@@ -17,6 +17,7 @@ public sealed class DirectorQuery : ObjectGraphType
         this.AddServiceQueries();
         this.AddHistoryQueries();
         this.AddCreditQueries();
+        Hosting.CheckSchema.AddCheckQueries(this);
     }
 }
 

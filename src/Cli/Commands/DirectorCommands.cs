@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 
 namespace Conpaas.Cli.Commands;
 
-/// <summary>cps cloud list, cps vms, cps credit, cps director version: what the Director runs on and what it charges.</summary>
+/// <summary>cps cloud list, cps vms, cps credit, cps director version and check: what the Director runs on and what it charges.</summary>
 internal static class DirectorCommands
 {
     public static IEnumerable<Command> Build(Globals g) =>
@@ -13,7 +13,7 @@ internal static class DirectorCommands
         new Command("cloud", "The clouds services can run on") { Clouds(g) },
         Vms(g),
         Credit(g),
-        new Command("director", "The Director itself") { Version(g) },
+        new Command("director", "The Director itself") { Version(g), Check(g) },
         Trust(g),
     ];
 
@@ -123,6 +123,22 @@ internal static class DirectorCommands
 
             ctx.Show(new JsonObject { ["creditLedger"] = entries }, o => Output.Table(o, ["AT", "AMOUNT", "BALANCE", "REASON", "ACTOR"],
                 entries.Select(e => new[] { e.Time("at"), e.Text("amount"), e.Text("balance"), e.Text("reason"), e.Text("actor") })));
+        });
+        return command;
+    }
+
+    private static Command Check(Globals g)
+    {
+        var command = new Command("check", "What the Director's check verb reports: database, CA, HTTPS certificate, clouds, VPN, clock (administrators only)");
+        g.Handle(command, async (ctx, _) =>
+        {
+            var data = await ctx.Send("{ directorCheck { status name cause fix } }");
+            var results = data.Array("directorCheck");
+            ctx.Show(data, o => Output.Table(o, ["STATUS", "CHECK", "CAUSE", "FIX"],
+                results.Select(c => new[] { c.Text("status"), c.Text("name"), c.Text("cause"), c.Text("fix") })));
+            // Like the verb: a script sees a failed check in the exit code, after the whole report.
+            if (results.Count(c => c.Text("status") == "ERROR") is > 0 and var errors)
+                throw CliError.Refused($"{errors} of the Director's checks found an ERROR", "CHECK_FAILED");
         });
         return command;
     }
