@@ -25,13 +25,15 @@ try
         .AddCertificates()
         .AddDirectorTls()
         .AddApplicationsAndServices()
-        .AddDirectorGraphQL();
+        .AddDirectorGraphQL()
+        .AddDirectorTelemetry();
 
     var app = builder.Build();
     // Settings are checked before anything starts, so a bad one ends in one clear line and no host error log.
     app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
     app.MapDirectorGraphQL();
     app.MapCertificateAuthority();
+    app.MapDirectorTelemetry();
     if (args is [OperatorCommands.Migrate]) return await app.MigrateDatabase();
     if (!OperatorCommands.AutoMigrate(builder) && await SchemaGate.Problem(app.Services) is { } behind)
     {
