@@ -13,15 +13,14 @@ public sealed class DirectorMetrics
     public DirectorMetrics(IMeterFactory meters)
     {
         Meter = meters.Create(MeterName);
-        ProvisioningTime = Meter.CreateHistogram<double>("conpaas.vm.provisioning.duration", "s",
-            "Time from a VM's request to RUNNING");
+        ProvisioningTime = Meter.CreateHistogram("conpaas.vm.provisioning.duration", "s", "Time from a VM's request to RUNNING",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200] });
         CloudCalls = Meter.CreateCounter<long>("conpaas.cloud.calls", "{call}", "Calls to the clouds' APIs, by driver and operation");
         CloudCallErrors = Meter.CreateCounter<long>("conpaas.cloud.call.errors", "{call}", "Cloud calls that failed, by driver and operation");
         CreditsCharged = Meter.CreateCounter<long>("conpaas.credits.charged", "{credit}", "Credits charged to users for VM-hours");
-        SubscriptionsOpen = Meter.CreateUpDownCounter<long>("conpaas.subscriptions.open", "{subscription}", "GraphQL subscriptions open now");
-        FramesSent = Meter.CreateCounter<long>("conpaas.subscriptions.frames", "{frame}", "Subscription frames sent");
-        OperationTime = Meter.CreateHistogram<double>("conpaas.graphql.operation.duration", "s",
-            "Time to execute a GraphQL query or mutation, by operation type and name");
+        OperationTime = Meter.CreateHistogram("conpaas.graphql.operation.duration", "s",
+            "Time to execute a GraphQL query or mutation, by operation type and root field",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
     }
 
     /// <summary>For the observable gauges that read the host's stores (the VM census).</summary>
@@ -30,7 +29,5 @@ public sealed class DirectorMetrics
     public Counter<long> CloudCalls { get; }
     public Counter<long> CloudCallErrors { get; }
     public Counter<long> CreditsCharged { get; }
-    public UpDownCounter<long> SubscriptionsOpen { get; }
-    public Counter<long> FramesSent { get; }
     public Histogram<double> OperationTime { get; }
 }

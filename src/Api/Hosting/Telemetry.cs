@@ -97,8 +97,9 @@ public static class Telemetry
     }
 }
 
-/// <summary>The VMs not released yet, by cloud and state: one grouped read, reused for a few seconds, so a scrape
-/// every second costs the database at most one query per <see cref="CachedFor"/>.</summary>
+/// <summary>The VMs not released yet, by cloud and state: one grouped read at most every <see cref="CachedFor"/>,
+/// so frequent scrapes cost the database little. Instruments are observed synchronously and Marten reads only
+/// asynchronously: a scrape answers the last counts and, when they are old, starts the next read (one scrape behind).</summary>
 internal sealed class VmCensus
 {
     private static readonly TimeSpan CachedFor = TimeSpan.FromSeconds(5);
@@ -106,6 +107,7 @@ internal sealed class VmCensus
     private readonly TimeProvider _clock;
     private readonly Lock _gate = new();
     private DateTimeOffset _at = DateTimeOffset.MinValue;
+    private Task _reading = Task.CompletedTask;
     private IReadOnlyList<Measurement<long>> _counts = [];
 
     public VmCensus(IDocumentStore store, TimeProvider clock, DirectorMetrics metrics)
@@ -119,25 +121,33 @@ internal sealed class VmCensus
     {
         lock (_gate)
         {
-            if (_clock.GetUtcNow() - _at < CachedFor) return _counts;
-            try
+            if (_reading.IsCompleted && _clock.GetUtcNow() - _at >= CachedFor)
             {
-                // Observable instruments are read synchronously by the exporter: a synchronous query, on its thread.
-                using var session = _store.QuerySession();
-                _counts = session.Query<Vm>().Where(v => !v.Released).Select(v => new { v.Cloud, v.State }).ToList()
-                    .CountBy(v => (v.Cloud, v.State))
-                    .Select(c => new Measurement<long>(c.Value, new("cloud", c.Key.Cloud), new("state", c.Key.State.ToString())))
-                    .ToList();
-            }
-            catch (NpgsqlException)
-            {
-                // The database is down (/health/ready says so): the gauge keeps its last numbers.
+                _at = _clock.GetUtcNow();
+                _reading = Read();
             }
 
-            _at = _clock.GetUtcNow();
             return _counts;
         }
     }
+
+    private async Task Read()
+    {
+        try
+        {
+            await using var session = _store.QuerySession();
+            var vms = await session.Query<Vm>().Where(v => !v.Released).Select(v => new VmKey(v.Cloud, v.State)).ToListAsync();
+            _counts = vms.CountBy(v => v)
+                .Select(c => new Measurement<long>(c.Value, new("cloud", c.Key.Cloud), new("state", c.Key.State.ToString())))
+                .ToList();
+        }
+        catch (NpgsqlException)
+        {
+            // The database is down (/health/ready says so): the gauge keeps its last numbers.
+        }
+    }
+
+    private sealed record VmKey(string Cloud, VmState State);
 }
 
 /// <summary>Times queries and mutations (not subscriptions: theirs is a stream), by type and root field. Only

@@ -3,8 +3,11 @@ using System.Diagnostics;
 namespace Conpaas.CloudAgents.Drivers;
 
 /// <summary>Counts a driver's calls and their failures (a cancelled call is no cloud error), by driver and operation.</summary>
-internal sealed class MeteredDriver(ICloudDriver inner, string driver, DirectorMetrics metrics) : ICloudDriver
+public sealed class MeteredDriver(ICloudDriver inner, string driver, DirectorMetrics metrics) : ICloudDriver
 {
+    /// <summary>The driver itself (tests reach a sim cloud's controls through it).</summary>
+    public ICloudDriver Inner => inner;
+
     public Task<CloudVm> Create(VmSpec spec, CancellationToken ct) => Call("create", () => inner.Create(spec, ct));
     public Task<IReadOnlyList<CloudVm>> List(string namePrefix, CancellationToken ct) => Call("list", () => inner.List(namePrefix, ct));
     public Task<CloudVm?> Describe(string name, CancellationToken ct) => Call("describe", () => inner.Describe(name, ct));
