@@ -28,7 +28,8 @@ try
         .AddCertificates()
         .AddDirectorTls()
         .AddApplicationsAndServices()
-        .AddDirectorGraphQL();
+        .AddDirectorGraphQL()
+        .AddDirectorTelemetry();
 
     var app = builder.Build();
     // The check reports bad settings and a schema behind instead of refusing on them, so it comes before both.
@@ -37,6 +38,7 @@ try
     app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
     app.MapDirectorGraphQL();
     app.MapCertificateAuthority();
+    app.MapDirectorTelemetry();
     if (args is [OperatorCommands.Migrate]) return await app.MigrateDatabase();
     if (!OperatorCommands.AutoMigrate(builder) && await SchemaGate.Problem(app.Services) is { } behind)
     {

@@ -26,6 +26,7 @@ public static class Configuration
         services.AddHttpClient();
         services.AddCloudHttp();
         services.AddSingleton<CloudCatalog>();
+        services.AddSingleton<DirectorMetrics>();
         services.AddSingleton<CloudDriverRegistry>();
         services.AddSingleton<ServiceContextFactory>();
         services.AddSingleton<BootContexts>();

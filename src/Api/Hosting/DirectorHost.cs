@@ -96,7 +96,9 @@ public static class DirectorHost
         app.Map("/graphql", (HttpContext http) => http.RequestServices.GetRequiredService<GraphQLHttpEndpoint>().Handle(http));
         app.MapGet("/graphql/schema.graphql", (ISchema schema) =>
             Results.Text(schema.Print(), "text/plain; charset=utf-8"));
-        app.MapHealthChecks("/health", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { ResponseWriter = DatabaseHealthCheck.Write });
+        // As before the split: the database only (the schema check belongs to /health/ready, see Telemetry).
+        app.MapHealthChecks("/health", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
+            { ResponseWriter = DatabaseHealthCheck.Write, Predicate = check => !check.Tags.Contains(Telemetry.ReadyTag) });
         Agents.AgentEndpoints.MapAgentEndpoints(app);
         app.MapDashboard();
         return app;

@@ -26,7 +26,7 @@ public sealed class CreditOptions
 /// through the owner's stream with its version checked, together with the VM's charged-hours mark, so that
 /// retries, replays and several nodes charging at once never charge one (VM, hour) twice.
 /// </summary>
-public sealed class Charger(IDocumentStore store, IntentOutbox outbox, TimeProvider clock, ILogger<Charger> log)
+public sealed class Charger(IDocumentStore store, IntentOutbox outbox, TimeProvider clock, ILogger<Charger> log, DirectorMetrics metrics)
 {
     public const string Actor = "system";
 
@@ -61,6 +61,7 @@ public sealed class Charger(IDocumentStore store, IntentOutbox outbox, TimeProvi
             if (decision.Events.Count == 0) return 0;
             session.Append(user, decision);
             await session.SaveChangesAsync(ct);
+            metrics.CreditsCharged.Add(decision.Events.OfType<CreditCharged>().Sum(c => c.Amount));
             return decision.Others.Count;
         });
 

@@ -18,7 +18,7 @@ public sealed class CloudDriverRegistry
     private readonly CloudCatalog _catalog;
     private readonly TimeProvider _clock;
 
-    public CloudDriverRegistry(CloudCatalog catalog, IHttpClientFactory http, ILoggerFactory logs, TimeProvider clock)
+    public CloudDriverRegistry(CloudCatalog catalog, IHttpClientFactory http, ILoggerFactory logs, TimeProvider clock, DirectorMetrics metrics)
     {
         _catalog = catalog;
         _clock = clock;
@@ -34,7 +34,7 @@ public sealed class CloudDriverRegistry
                 "opennebula" => new OpenNebula.OpenNebulaDriver(OpenNebula.OpenNebulaSettings.From(settings.Keys), name, http),
                 _ => null,
             };
-            if (driver is not null) _drivers[name] = driver;
+            if (driver is not null) _drivers[name] = new MeteredDriver(driver, settings.Driver, metrics);
         }
     }
 

@@ -26,7 +26,7 @@ public abstract record VmOutcome(Guid VmId)
 /// Records a VM outcome and its service's reaction in one transaction. The service stream's version check
 /// serializes everything that happens to a service's VMs (a stop racing a readiness check, two VMs ready at once).
 /// </summary>
-public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactory contexts, Provisioning.IntentOutbox outbox, IServiceProvider services)
+public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactory contexts, Provisioning.IntentOutbox outbox, IServiceProvider services, DirectorMetrics metrics)
 {
     public const string Actor = "system";
 
@@ -146,9 +146,13 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
     /// service's decisions append to its VMs' streams without reading them, so the service stream is what orders all
     /// writes to a VM (and keeps its inline snapshot from being overwritten by a writer that read it earlier).
     /// </remarks>
-    private async Task<Exception?[]> Decide(Guid serviceId, IReadOnlyList<VmOutcome> outcomes, string? correlationId, CancellationToken ct) =>
-        await DecisionCommit.Retrying(async () =>
+    private async Task<Exception?[]> Decide(Guid serviceId, IReadOnlyList<VmOutcome> outcomes, string? correlationId, CancellationToken ct)
+    {
+        // Provisioning times of the VMs this commit makes RUNNING, recorded once it went in (a retry starts over).
+        var running = new List<double>();
+        var refusals = await DecisionCommit.Retrying(async () =>
         {
+            running.Clear();
             await using var session = Open(correlationId);
             // Outcomes of one service's VMs queue on the service stream's lock instead of racing and retrying:
             // a crash that loses fifty VMs at once still records fifty outcomes.
@@ -180,9 +184,11 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
                     continue;
                 }
 
+                var wasRunning = vm.State == VmState.RUNNING;
                 foreach (var e in decision.Events) service.Evolve(e);
                 foreach (var other in decision.Others)
                     if (vms.TryGetValue(other.StreamId, out var touched)) touched.Evolve(other.Event);
+                if (!wasRunning && vm.State == VmState.RUNNING) running.Add((ctx.Now - vm.CreatedAt).TotalSeconds);
                 all = all.Then(decision);
             }
 
@@ -194,6 +200,9 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
 
             return refused;
         });
+        foreach (var seconds in running) metrics.ProvisioningTime.Record(seconds);
+        return refusals;
+    }
 
     private static Decision Decide(VmOutcome outcome, Service service, Vm vm, ServiceContext ctx) => outcome switch
     {

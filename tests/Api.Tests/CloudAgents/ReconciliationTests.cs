@@ -115,7 +115,7 @@ public sealed class ReconciliationTests(LocalCloudApp app) : IClassFixture<Local
     [Fact]
     public async Task a_vm_the_sim_cloud_has_but_the_log_does_not_is_terminated_after_the_grace_period()
     {
-        var sim = (SimDriver)Recon.Driver(app, "sim");
+        var sim = (SimDriver)((MeteredDriver)Recon.Driver(app, "sim")).Inner;
         var orphan = Recon.Spec($"conpaas-orphan{Recon.Unique()}");
         var created = Stopwatch.StartNew();
         await sim.Create(orphan, Ct);
@@ -148,7 +148,7 @@ public sealed class ReconciliationTests(LocalCloudApp app) : IClassFixture<Local
         var (user, id, running) = await Recon.RunningService(app, "sim");
         var agent = Assert.Single(running.LiveAgents());
 
-        Assert.True(((SimDriver)Recon.Driver(app, "sim")).Kill(agent.Str("name")));
+        Assert.True(((SimDriver)((MeteredDriver)Recon.Driver(app, "sim")).Inner).Kill(agent.Str("name")));
 
         await Recon.AssertLostAndReplaced(user, id, agent, "sim");
         await user.Stop(id);

@@ -51,7 +51,7 @@ public class SimClouds : LocalCloudApp
         builder.ConfigureLogging(l => l.AddProvider(Logs));
     }
 
-    public SimDriver Sim(string cloud) => (SimDriver)Services.GetRequiredService<CloudDriverRegistry>().For(cloud);
+    public SimDriver Sim(string cloud) => (SimDriver)((MeteredDriver)Services.GetRequiredService<CloudDriverRegistry>().For(cloud)).Inner;
 
     public async Task<IReadOnlyList<Vm>> VmRecords(Func<Vm, bool> which)
     {
@@ -70,7 +70,7 @@ public sealed class NeverReadyCloud : LocalCloudApp
         ["Agents:ReadinessTimeout"] = "00:00:02",
     };
 
-    public SimDriver Sim(string cloud) => (SimDriver)Services.GetRequiredService<CloudDriverRegistry>().For(cloud);
+    public SimDriver Sim(string cloud) => (SimDriver)((MeteredDriver)Services.GetRequiredService<CloudDriverRegistry>().For(cloud)).Inner;
 }
 
 public sealed class SimCloudTests(SimClouds app) : IClassFixture<SimClouds>
