@@ -22,8 +22,8 @@ public sealed class BenchOptions
     public int P6Events { get; set; } = 10_000;
     public int P6Queries { get; set; } = 20;
     public int P7Vms { get; set; } = 10_000;
-    public int P8Services { get; set; } = 20;
-    public int P8Vms { get; set; } = 200;
+    public int P8Services { get; set; } = 100;
+    public int P8Vms { get; set; } = 1000;
     /// <summary>How long P7 waits after the last VM is RUNNING before reading the RSS (one reconciliation round at least).</summary>
     public double P7SettleSeconds { get; set; } = 12;
     public HashSet<string> Only { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -134,7 +134,7 @@ public sealed class BenchOptions
           --p1-clients N (16)  --raw-connections N (8)  --p2-clients N (4)
           --p3-services N (100)  --p3-vms N (1000)  --p4-subscribers N (100)  --p4-rounds N (50)  --notify-samples N (300)
           --p5-events N (1000000)  --p6-events N (10000)  --p6-queries N (20)  --p7-vms N (10000)  --p7-settle S (12)
-          --p8-services N (20)  --p8-vms N (200)
+          --p8-services N (100)  --p8-vms N (1000)
           --server CS      PostgreSQL connection string of a server where databases may be created
                            (default: CONPAAS_BENCH_DATABASE, else CONPAAS_TEST_DATABASE, else scripts/postgres.sh url)
           --out FILE       where the Markdown goes (default bench/results.md; '-' for none)
