@@ -437,7 +437,7 @@ public static class Harness
             p8.Metrics.Add(m);
             p8.BaselineWhat = $"the fake EC2's create rate: a plain AWSSDK.EC2 client's RunInstances (one instance each), {calls} in flight";
             p8.Baseline.Add(raw);
-            p8.Ratio = $"{m.Median / raw.Median:P1} of the instances/s";
+            p8.Ratio = $"{m.Median / raw.Median:P1}";
             p8.Met = m.Median / raw.Median >= 0.20;
             p8.Notes.Add($"ratio per repetition: {string.Join(" / ", m.Runs.Zip(raw.Runs, (x, y) => (x / y).ToString("P1", CultureInfo.InvariantCulture)))}");
             p8.Notes.Add("timed like P3 (first startService to a poll showing every service RUNNING after its addNodes, then checked with `vms`); " +

@@ -201,24 +201,33 @@ public sealed class FakeEc2 : IAsyncDisposable
             if (earlier is not null) return Ok("RunInstancesResponse", Reservation(earlier));
 
             var n = ++_next;
+            Instance? made = null;
+            HealthStub? stub = null;
+            // The stub needs the instance's address free on the agent's port: skip an address something on the host
+            // already listens on (another test's local-cloud agent), as the local driver does.
+            while (AnswerHealth && (stub = HealthStub.TryStart(Address(n), AgentPort, () => made is not null && State(made) == "running")) is null)
+                n = ++_next;
             var tags = List(p, "TagSpecification.1.Tag").ToDictionary(t => t["Key"], t => t.GetValueOrDefault("Value") ?? "");
             instance = new Instance
             {
                 Id = $"i-{n:x17}", ImageId = image, InstanceType = p.GetValueOrDefault("InstanceType") ?? "m1.small",
                 KeyName = p.GetValueOrDefault("KeyName"), SubnetId = p.GetValueOrDefault("SubnetId"),
-                Address = $"{_addressPrefix}.{n / 250}.{n % 250 + 1}", ClientToken = token, Fingerprint = fingerprint, Tags = tags,
+                Address = Address(n), ClientToken = token, Fingerprint = fingerprint, Tags = tags,
                 GroupIds = Values(p, "SecurityGroupId"),
                 UserData = p.GetValueOrDefault("UserData") is { } data ? Encoding.UTF8.GetString(Convert.FromBase64String(data)) : null,
                 SpotMaxPrice = p.GetValueOrDefault("InstanceMarketOptions.MarketType") == "spot"
                     ? p.GetValueOrDefault("InstanceMarketOptions.SpotOptions.MaxPrice") : null,
             };
             _instances.Add(instance);
+            made = instance;
+            if (stub is not null) _health[instance.Id] = stub;
         }
 
         if (RunUserData && instance.UserData is not null) Boot(instance);
-        if (AnswerHealth) _health.GetOrAdd(instance.Id, _ => HealthStub.Start(instance.Address, AgentPort, () => State(instance) == "running"));
         return Ok("RunInstancesResponse", Reservation(instance));
     }
+
+    private string Address(int n) => $"{_addressPrefix}.{n / 250}.{n % 250 + 1}";
 
     // DescribeInstances: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html
     // (filters tag:<key> with * wildcards, instance-state-name; InstanceId.N).

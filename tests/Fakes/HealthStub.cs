@@ -19,10 +19,20 @@ internal sealed class HealthStub : IDisposable
 
     private HealthStub(TcpListener listener) => _listener = listener;
 
-    public static HealthStub Start(string address, int port, Func<bool> ready)
+    /// <summary>The stub listening on address:port, or null when something else listens there already.</summary>
+    public static HealthStub? TryStart(string address, int port, Func<bool> ready)
     {
         var listener = new TcpListener(IPAddress.Parse(address), port);
-        listener.Start();
+        try
+        {
+            listener.Start();
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            listener.Dispose();
+            return null;
+        }
+
         var stub = new HealthStub(listener);
         _ = stub.Serve(ready);
         return stub;
