@@ -5,8 +5,9 @@ namespace Conpaas.Bench;
 
 /// <summary>
 /// P3 (and the P7 fill, and P8 on the ec2 cloud): helloworld services on a cloud (sim unless told) started and scaled
-/// out over GraphQL, timed from the first startService until every VM is RUNNING. A started helloworld service holds 2 VMs (manager + 1 node); once it is
-/// RUNNING, addNodes brings it to its share. A service is done when it is RUNNING again after the addNodes.
+/// out over GraphQL, timed from the first startService until every VM is RUNNING. A started helloworld service holds
+/// 2 VMs (manager + 1 node); once it is RUNNING, addNodes brings it to its share. A service is done when it is RUNNING
+/// again after the addNodes.
 /// </summary>
 public static class VmRamp
 {
