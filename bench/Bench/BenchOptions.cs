@@ -22,6 +22,8 @@ public sealed class BenchOptions
     public int P6Events { get; set; } = 10_000;
     public int P6Queries { get; set; } = 20;
     public int P7Vms { get; set; } = 10_000;
+    public int P8Services { get; set; } = 100;
+    public int P8Vms { get; set; } = 1000;
     /// <summary>How long P7 waits after the last VM is RUNNING before reading the RSS (one reconciliation round at least).</summary>
     public double P7SettleSeconds { get; set; } = 12;
     public HashSet<string> Only { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -68,6 +70,8 @@ public sealed class BenchOptions
                 case "--p6-queries": o.P6Queries = Int(); break;
                 case "--p7-vms": o.P7Vms = Int(); break;
                 case "--p7-settle": o.P7SettleSeconds = Dbl(); break;
+                case "--p8-services": o.P8Services = Int(); break;
+                case "--p8-vms": o.P8Vms = Int(); break;
                 case "--only": foreach (var id in Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) o.Only.Add(id); break;
                 case "--server": o.Server = Next(); break;
                 case "--out": o.Out = Next(); break;
@@ -85,6 +89,7 @@ public sealed class BenchOptions
 
         if (o.Repetitions < 1) throw new ArgumentException("--reps must be at least 1");
         if (o.P3Vms < 2 * o.P3Services) throw new ArgumentException("--p3-vms must be at least 2 per service (a started helloworld service has 2 VMs)");
+        if (o.P8Vms < 2 * o.P8Services) throw new ArgumentException("--p8-vms must be at least 2 per service (a started helloworld service has 2 VMs)");
         if (o.P7Vms < 20) throw new ArgumentException("--p7-vms must be at least 20");
         return o;
     }
@@ -113,6 +118,8 @@ public sealed class BenchOptions
                 P6Queries = 3;
                 P7Vms = 40;
                 P7SettleSeconds = 1;
+                P8Services = 2;
+                P8Vms = 6;
                 break;
             default:
                 throw new ArgumentException($"--scale must be smoke or full, not '{scale}'");
@@ -127,6 +134,7 @@ public sealed class BenchOptions
           --p1-clients N (16)  --raw-connections N (8)  --p2-clients N (4)
           --p3-services N (100)  --p3-vms N (1000)  --p4-subscribers N (100)  --p4-rounds N (50)  --notify-samples N (300)
           --p5-events N (1000000)  --p6-events N (10000)  --p6-queries N (20)  --p7-vms N (10000)  --p7-settle S (12)
+          --p8-services N (100)  --p8-vms N (1000)
           --server CS      PostgreSQL connection string of a server where databases may be created
                            (default: CONPAAS_BENCH_DATABASE, else CONPAAS_TEST_DATABASE, else scripts/postgres.sh url)
           --out FILE       where the Markdown goes (default bench/results.md; '-' for none)

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Conpaas.Fakes;
 using Npgsql;
 
 namespace Conpaas.Bench;
 
-/// <summary>Runs P1–P7 with their baselines and writes the table. P1–P4 and P7 use only the Director's public paths.</summary>
+/// <summary>Runs P1–P8 with their baselines and writes the table. P1–P4 and P7 use only the Director's public paths.</summary>
 public static class Harness
 {
     public static async Task<int> Run(BenchOptions o)
@@ -25,7 +26,9 @@ public static class Harness
         var p5 = new Row("P5", $"full rebuild of every projection from {o.P5Events:N0} events") { Target = "≥ 50% of the raw read" };
         var p6 = new Row("P6", $"application(id, asOf) on a stream of {o.P6Events:N0} events (asOf in the middle), over HTTP") { Target = "≤ 50 ms" };
         var p7 = new Row("P7", $"resident memory with {o.P7Vms:N0} VMs tracked; time from process start to healthy") { Target = "≤ 250 MB and ≤ 3 s" };
-        var rows = new List<Row> { p1, p2, p3, p4, p5, p6, p7 };
+        var p8 = new Row("P8", $"VMs/s from request to RUNNING on the ec2 driver against the fake EC2, {o.P8Vms:N0} VMs over {o.P8Services} services")
+        { Target = "≥ 20% of the fake's create rate" };
+        var rows = new List<Row> { p1, p2, p3, p4, p5, p6, p7, p8 };
         foreach (var r in rows.Where(r => !o.Runs(r.Id))) r.NotMeasured = "not selected (--only)";
         var notes = new List<string>();
         var failed = false;
@@ -396,6 +399,50 @@ public static class Harness
             p7.Met = rss.Median <= 250 && start.Median <= 3;
             p7.Notes.Add("start→healthy: from Process.Start of `dotnet Conpaas.Api.dll` to the first 200 on /health, each on a fresh database " +
                          "(the schema is created during the start), one per repetition");
+        });
+
+        // ---- P8: Director E with an ec2 cloud whose ENDPOINT is the fake EC2 (in this process); the fake answers each
+        // instance's readiness check itself, so the figure is the Director's pipeline over the EC2 API, not agents booting.
+        await Guard(p8, async () =>
+        {
+            await using var fake = new FakeEc2 { AnswerHealth = true, Transition = TimeSpan.Zero };
+            await fake.Start();
+            const int calls = 8; // the driver's MAX_CONCURRENT_CALLS, set below: the baseline runs at the same concurrency
+            var env = new Dictionary<string, string>(o.DirectorEnvironment)
+            {
+                ["Clouds__ec2__Driver"] = "ec2", ["Clouds__ec2__Keys__USER"] = FakeEc2.AccessKey, ["Clouds__ec2__Keys__PASSWORD"] = FakeEc2.SecretKey,
+                ["Clouds__ec2__Keys__REGION"] = "us-east-1", ["Clouds__ec2__Keys__ENDPOINT"] = fake.Endpoint,
+                ["Clouds__ec2__Keys__IMAGE_ID"] = FakeEc2.Image, ["Clouds__ec2__Keys__SIZE_ID"] = "t3.small",
+                ["Clouds__ec2__Keys__KEY_NAME"] = "conpaas", ["Clouds__ec2__Keys__SECURITY_GROUP_NAME"] = "conpaas-bench",
+                ["Clouds__ec2__Keys__MAX_CONCURRENT_CALLS"] = calls.ToString(CultureInfo.InvariantCulture),
+            };
+            var eCs = await pg.CreateDatabase("e");
+            await using var e = await Director.Start(dll, eCs, env);
+            using var gql = new Gql(e.BaseAddress);
+            var token = await gql.RegisterAndLogin("p8user");
+            var m = new Metric("", "VMs/s", []);
+            var raw = new Metric("", "instances/s", []);
+            var seconds = new List<double>();
+            for (var rep = 0; rep < o.Repetitions; rep++)
+            {
+                var setup = await VmRamp.Prepare(gql, token, o.P8Services, $"p8r{rep}");
+                raw.Runs.Add(await Ec2Raw.CreateRate(fake, o.P8Vms, calls, $"p8raw{rep}"));
+                Log.Info($"baseline fake EC2 RunInstances, rep {rep + 1}: {raw.Runs[^1]:N0} instances/s");
+                var result = await VmRamp.Run(gql, setup, o.P8Vms, TimeSpan.FromMilliseconds(50), TimeSpan.FromMinutes(5), cloud: "ec2", row: "P8");
+                m.Runs.Add(result.VmsPerSecond);
+                seconds.Add(result.Seconds);
+                Log.Info($"P8 rep {rep + 1}: {result.Vms} VMs RUNNING in {result.Seconds:0.00} s = {result.VmsPerSecond:N0} VMs/s ({result.Mutations} mutations, {result.Polls} polls)");
+            }
+
+            p8.Metrics.Add(m);
+            p8.BaselineWhat = $"the fake EC2's create rate: a plain AWSSDK.EC2 client's RunInstances (one instance each), {calls} in flight";
+            p8.Baseline.Add(raw);
+            p8.Ratio = $"{m.Median / raw.Median:P1}";
+            p8.Met = m.Median / raw.Median >= 0.20;
+            p8.Notes.Add($"ratio per repetition: {string.Join(" / ", m.Runs.Zip(raw.Runs, (x, y) => (x / y).ToString("P1", CultureInfo.InvariantCulture)))}");
+            p8.Notes.Add("timed like P3 (first startService to a poll showing every service RUNNING after its addNodes, then checked with `vms`); " +
+                         "the fake's instances run at once and the fake answers their /health, so no agent boots. " +
+                         $"Seconds per repetition: {string.Join(" / ", seconds.Select(s => s.ToString("0.00", CultureInfo.InvariantCulture)))}");
         });
 
         var markdown = Report.Markdown(rows, o, machine, notes);

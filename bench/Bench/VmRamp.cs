@@ -4,9 +4,10 @@ using System.Diagnostics;
 namespace Conpaas.Bench;
 
 /// <summary>
-/// P3 (and the P7 fill): helloworld services on the sim cloud started and scaled out over GraphQL, timed from the first
-/// startService until every VM is RUNNING. A started helloworld service holds 2 VMs (manager + 1 node); once it is
-/// RUNNING, addNodes brings it to its share. A service is done when it is RUNNING again after the addNodes.
+/// P3 (and the P7 fill, and P8 on the ec2 cloud): helloworld services on a cloud (sim unless told) started and scaled
+/// out over GraphQL, timed from the first startService until every VM is RUNNING. A started helloworld service holds
+/// 2 VMs (manager + 1 node); once it is RUNNING, addNodes brings it to its share. A service is done when it is RUNNING
+/// again after the addNodes.
 /// </summary>
 public static class VmRamp
 {
@@ -27,7 +28,8 @@ public static class VmRamp
         return new Setup(token, apps, Enumerable.Range(0, services).Select(s => ids[s]).ToList());
     }
 
-    public static async Task<Result> Run(Gql gql, Setup setup, int totalVms, TimeSpan pollInterval, TimeSpan timeout, int concurrency = 16)
+    public static async Task<Result> Run(Gql gql, Setup setup, int totalVms, TimeSpan pollInterval, TimeSpan timeout, int concurrency = 16,
+        string cloud = "sim", string row = "P3")
     {
         var services = setup.Services;
         // Spread the VMs: every service gets at least 2, the rest goes round-robin.
@@ -65,16 +67,16 @@ public static class VmRamp
         for (var i = 0; i < services.Count; i++)
         {
             var s = i;
-            pending.Add(Mutate(s, () => gql.StartService(setup.Token, services[s], "sim"), 1));
+            pending.Add(Mutate(s, () => gql.StartService(setup.Token, services[s], cloud), 1));
         }
 
         var deadline = t0 + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         long end = 0;
         while (true)
         {
-            if (failure is not null) throw new InvalidOperationException("P3: a mutation failed", failure);
+            if (failure is not null) throw new InvalidOperationException($"{row}: a mutation failed", failure);
             if (Stopwatch.GetTimestamp() > deadline)
-                throw new TimeoutException($"P3: not every VM was RUNNING within {timeout}: phases {string.Join(",", phase.GroupBy(p => p).Select(g => $"{g.Key}:{g.Count()}"))}");
+                throw new TimeoutException($"{row}: not every VM was RUNNING within {timeout}: phases {string.Join(",", phase.GroupBy(p => p).Select(g => $"{g.Key}:{g.Count()}"))}");
             var pollStart = Stopwatch.GetTimestamp();
             var states = new ConcurrentDictionary<string, string>();
             await Parallel.ForEachAsync(setup.Applications, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (app, ct) =>
@@ -85,7 +87,7 @@ public static class VmRamp
             foreach (var (id, state) in states)
             {
                 if (!index.TryGetValue(id, out var i)) continue;
-                if (state is "ERROR" or "STOPPED") throw new InvalidOperationException($"P3: service {id} is {state}");
+                if (state is "ERROR" or "STOPPED") throw new InvalidOperationException($"{row}: service {id} is {state}");
                 // Only a poll that began after the mutation was answered says anything about its outcome.
                 if (state != "RUNNING" || Volatile.Read(ref answeredAt[i]) > pollStart) continue;
                 switch (Volatile.Read(ref phase[i]))
@@ -119,10 +121,10 @@ public static class VmRamp
         {
             var vms = await gql.VmStates(setup.Token, app);
             running += vms.Count(v => v == "RUNNING");
-            if (vms.Any(v => v != "RUNNING")) throw new InvalidOperationException($"P3: VMs not RUNNING in {app}: {string.Join(",", vms.Distinct())}");
+            if (vms.Any(v => v != "RUNNING")) throw new InvalidOperationException($"{row}: VMs not RUNNING in {app}: {string.Join(",", vms.Distinct())}");
         }
 
-        if (running != totalVms) throw new InvalidOperationException($"P3: {running} VMs RUNNING, expected {totalVms}");
+        if (running != totalVms) throw new InvalidOperationException($"{row}: {running} VMs RUNNING, expected {totalVms}");
         return new Result(running, seconds, running / seconds, mutations, polls);
     }
 }

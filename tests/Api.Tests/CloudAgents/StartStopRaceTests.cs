@@ -1,3 +1,4 @@
+using Conpaas.Fakes;
 using Conpaas.Api.Tests.Infrastructure;
 using Xunit;
 

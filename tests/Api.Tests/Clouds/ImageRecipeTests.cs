@@ -1,3 +1,4 @@
+using Conpaas.Fakes;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Conpaas.Api.Tests.CloudAgents;

@@ -1,3 +1,4 @@
+using Conpaas.Fakes;
 using System.Diagnostics;
 
 namespace Conpaas.Api.Tests.Infrastructure;

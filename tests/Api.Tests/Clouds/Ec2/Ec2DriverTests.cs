@@ -1,3 +1,4 @@
+using Conpaas.Fakes;
 using Conpaas.Api.Tests.CloudAgents;
 using Conpaas.CloudAgents.Drivers;
 using Conpaas.Domain.Vms;

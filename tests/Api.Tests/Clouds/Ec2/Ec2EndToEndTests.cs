@@ -1,3 +1,4 @@
+using Conpaas.Fakes;
 using System.Security.Cryptography;
 using Conpaas.Api.Tests.CloudAgents;
 using Conpaas.Api.Tests.Infrastructure;

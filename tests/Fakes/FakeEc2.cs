@@ -3,13 +3,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Xml.Linq;
-using Conpaas.Api.Tests.CloudAgents;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Conpaas.Api.Tests.Clouds.Ec2;
+namespace Conpaas.Fakes;
 
 /// <summary>
 /// An in-process fake of the EC2 Query API (version 2016-11-15) on a loopback port, as the real AWSSDK.EC2 client
@@ -20,7 +19,7 @@ namespace Conpaas.Api.Tests.Clouds.Ec2;
 /// its own loopback address, given by an emulation of the instance metadata service (CONPAAS_METADATA_URL): the
 /// Director's boot path is then exercised as on EC2. Its processes are killed on terminate and on dispose.
 /// </summary>
-internal sealed class FakeEc2 : IAsyncDisposable
+public sealed class FakeEc2 : IAsyncDisposable
 {
     public const string AccessKey = "AKIAFAKEEC2EXAMPLE", SecretKey = "fake/secret/key", Image = "ami-0c0a5a5e5c0a5a5e5";
 
@@ -52,6 +51,7 @@ internal sealed class FakeEc2 : IAsyncDisposable
     private readonly List<Group> _groups = [];
     private readonly ConcurrentDictionary<string, int> _calls = new();
     private readonly string _addressPrefix = $"127.{Random.Shared.Next(30, 250)}";
+    private readonly ConcurrentDictionary<string, HealthStub> _health = new();
     private int _next;
     private int _throttle;
 
@@ -84,6 +84,16 @@ internal sealed class FakeEc2 : IAsyncDisposable
 
     /// <summary>Run each instance's user data as a local process.</summary>
     public bool RunUserData { get; init; }
+
+    /// <summary>
+    /// Answer each running instance's readiness check (GET /health on its address, the agent's port) without booting
+    /// anything: instances are then ready as soon as they run, so that a benchmark measures the Director and the EC2 API,
+    /// not the agents' boot.
+    /// </summary>
+    public bool AnswerHealth { get; init; }
+
+    /// <summary>The port the Director's readiness check calls on an instance's address (the agent's port).</summary>
+    public const int AgentPort = 5555;
 
     /// <summary>How long an instance stays pending, and shutting-down, before it is running, and terminated.</summary>
     public TimeSpan Transition { get; init; } = TimeSpan.FromMilliseconds(300);
@@ -127,6 +137,7 @@ internal sealed class FakeEc2 : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        foreach (var stub in _health.Values) stub.Dispose();
         KillProcesses(Root);
         try
         {
@@ -190,23 +201,33 @@ internal sealed class FakeEc2 : IAsyncDisposable
             if (earlier is not null) return Ok("RunInstancesResponse", Reservation(earlier));
 
             var n = ++_next;
+            Instance? made = null;
+            HealthStub? stub = null;
+            // The stub needs the instance's address free on the agent's port: skip an address something on the host
+            // already listens on (another test's local-cloud agent), as the local driver does.
+            while (AnswerHealth && (stub = HealthStub.TryStart(Address(n), AgentPort, () => made is not null && State(made) == "running")) is null)
+                n = ++_next;
             var tags = List(p, "TagSpecification.1.Tag").ToDictionary(t => t["Key"], t => t.GetValueOrDefault("Value") ?? "");
             instance = new Instance
             {
                 Id = $"i-{n:x17}", ImageId = image, InstanceType = p.GetValueOrDefault("InstanceType") ?? "m1.small",
                 KeyName = p.GetValueOrDefault("KeyName"), SubnetId = p.GetValueOrDefault("SubnetId"),
-                Address = $"{_addressPrefix}.{n / 250}.{n % 250 + 1}", ClientToken = token, Fingerprint = fingerprint, Tags = tags,
+                Address = Address(n), ClientToken = token, Fingerprint = fingerprint, Tags = tags,
                 GroupIds = Values(p, "SecurityGroupId"),
                 UserData = p.GetValueOrDefault("UserData") is { } data ? Encoding.UTF8.GetString(Convert.FromBase64String(data)) : null,
                 SpotMaxPrice = p.GetValueOrDefault("InstanceMarketOptions.MarketType") == "spot"
                     ? p.GetValueOrDefault("InstanceMarketOptions.SpotOptions.MaxPrice") : null,
             };
             _instances.Add(instance);
+            made = instance;
+            if (stub is not null) _health[instance.Id] = stub;
         }
 
         if (RunUserData && instance.UserData is not null) Boot(instance);
         return Ok("RunInstancesResponse", Reservation(instance));
     }
+
+    private string Address(int n) => $"{_addressPrefix}.{n / 250}.{n % 250 + 1}";
 
     // DescribeInstances: https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeInstances.html
     // (filters tag:<key> with * wildcards, instance-state-name; InstanceId.N).
@@ -242,7 +263,11 @@ internal sealed class FakeEc2 : IAsyncDisposable
             }
         }
 
-        foreach (var id in ids) KillProcesses(Path.Combine(Root, id));
+        foreach (var id in ids)
+        {
+            KillProcesses(Path.Combine(Root, id));
+            if (_health.TryRemove(id, out var stub)) stub.Dispose();
+        }
         return Ok("TerminateInstancesResponse", new XElement(Ns + "instancesSet", changes));
     }
 
