@@ -50,8 +50,14 @@ public sealed class Reads(IQuerySession session, Caller caller)
 
         var services = new List<Service>();
         foreach (var slot in app.Services.OrderBy(s => s.Sid))
-            if (await session.Events.AggregateStreamAsync<Service>(slot.ServiceId, timestamp: t, token: ct) is { Removed: false } s)
-                services.Add(s);
+        {
+            // The slot and the service's first event are one decision, committed together but stamped a few
+            // microseconds apart: a slot the application had at t means the service existed, as it was added.
+            var service = await session.Events.AggregateStreamAsync<Service>(slot.ServiceId, timestamp: t, token: ct)
+                          ?? await session.Events.AggregateStreamAsync<Service>(slot.ServiceId, version: 1, token: ct);
+            if (service is { Removed: false }) services.Add(service);
+        }
+
         return services;
     }
 

@@ -22,6 +22,22 @@ public sealed class TimeTravelTests(PlayedCloudApp app) : IClassFixture<PlayedCl
         (await client.Ok(ServiceAsOf, new { id, t = t is { } v ? Iso(v) : null }))["service"]!;
 
     [Fact]
+    public async Task an_application_as_it_was_after_its_last_event_has_the_service_that_event_added()
+    {
+        // addService appends to the application's stream and starts the service's stream in one commit; the service's
+        // first event comes a few microseconds after the application's, which is the last event its history shows.
+        var user = await app.NewUser();
+        var id = await user.CreateApplication("shop");
+        await user.AddService(id, "web");
+
+        var last = (await user.History(id))[^1];
+        var then = await Application(user, id, last.At());
+
+        Assert.Equal("ServiceSubnetAllocated", last.Type());
+        Assert.Equal(["web"], then["services"]!.AsArray().Select(s => s!["name"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task an_application_as_of_a_time_between_two_renames_has_the_name_it_had_then()
     {
         var user = await app.NewUser();
