@@ -12,14 +12,14 @@ namespace Conpaas.Api.Tests.Hosting;
 public sealed class DeploymentFilesTests
 {
     [Fact]
-    public async Task Kubernetes_manifests_match_the_Kubernetes_schemas()
+    public async Task the_kubernetes_manifests_match_the_kubernetes_schemas()
     {
         var output = await NodeTools.Run("validate-k8s.mjs", ["kubernetes-models", "yaml"]);
         Assert.Contains("manifests valid", output);
     }
 
     [Fact]
-    public async Task Compose_runs_migrate_once_then_two_balanced_Directors_sharing_the_CA_behind_one_proxy()
+    public async Task compose_runs_migrate_once_then_two_balanced_directors_sharing_the_ca_behind_one_proxy()
     {
         var compose = JsonNode.Parse(await NodeTools.Run("yaml-to-json.mjs", ["yaml"], Path.Combine(Repo.Root, "docker-compose.yml")))!;
         var services = compose["services"]!.AsObject();
@@ -48,7 +48,7 @@ public sealed class DeploymentFilesTests
     }
 
     [Fact]
-    public async Task Systemd_unit_migrates_first_runs_unprivileged_and_restricts_writes()
+    public async Task the_systemd_unit_migrates_first_runs_unprivileged_and_may_write_the_ca_and_the_local_cloud()
     {
         var path = Path.Combine(Repo.Root, "deploy", "systemd", "conpaas-director.service");
         var service = ParseUnit(await File.ReadAllLinesAsync(path, TestContext.Current.CancellationToken))["Service"];
@@ -78,7 +78,7 @@ public sealed class DeploymentFilesTests
     }
 
     [Fact]
-    public async Task Dockerfile_runs_as_a_non_root_user_with_a_liveness_healthcheck()
+    public async Task the_image_runs_as_a_non_root_user_with_a_liveness_healthcheck()
     {
         var lines = (await File.ReadAllLinesAsync(Path.Combine(Repo.Root, "Dockerfile"), TestContext.Current.CancellationToken))
             .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
