@@ -24,9 +24,11 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf 
  && chown -R 1654:1654 /var/lib/conpaas && chmod -R 0700 /var/lib/conpaas
 WORKDIR /app
 COPY --from=build /app ./
+# The local cloud's VMs listen on 127.100.x.y:PORT: not 5555, which the Director holds on every address.
 ENV ASPNETCORE_URLS=http://+:5555 \
     Certificates__CaDirectory=/var/lib/conpaas/ca \
-    Clouds__default__Keys__DATA_DIR=/var/lib/conpaas/local-cloud
+    Clouds__default__Keys__DATA_DIR=/var/lib/conpaas/local-cloud \
+    Clouds__default__Keys__PORT=5600
 # The CA (ca.crt, ca.key) must outlive the container and be shared by every Director node.
 VOLUME ["/var/lib/conpaas/ca"]
 EXPOSE 5555
