@@ -18,6 +18,8 @@ public sealed class DirectorMetrics
         CloudCalls = Meter.CreateCounter<long>("conpaas.cloud.calls", "{call}", "Calls to the clouds' APIs, by driver and operation");
         CloudCallErrors = Meter.CreateCounter<long>("conpaas.cloud.call.errors", "{call}", "Cloud calls that failed, by driver and operation");
         CreditsCharged = Meter.CreateCounter<long>("conpaas.credits.charged", "{credit}", "Credits charged to users for VM-hours");
+        SubscriptionFrames = Meter.CreateCounter<long>("conpaas.subscription.frames", "{frame}",
+            "Results sent to subscribers (next frames), by transport");
         OperationTime = Meter.CreateHistogram("conpaas.graphql.operation.duration", "s",
             "Time to execute a GraphQL query or mutation, by operation type and root field",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
@@ -30,4 +32,8 @@ public sealed class DirectorMetrics
     public Counter<long> CloudCallErrors { get; }
     public Counter<long> CreditsCharged { get; }
     public Histogram<double> OperationTime { get; }
+    public Counter<long> SubscriptionFrames { get; }
+
+    /// <summary>One result sent to a subscriber over <paramref name="transport"/> (websocket, sse).</summary>
+    public void FrameSent(string transport) => SubscriptionFrames.Add(1, new KeyValuePair<string, object?>("transport", transport));
 }

@@ -74,6 +74,9 @@ public static class Telemetry
     {
         // Made now, so that its gauge is there from the first scrape.
         app.Services.GetRequiredService<VmCensus>();
+        var feed = app.Services.GetRequiredService<Subscriptions.EventFeed>();
+        app.Services.GetRequiredService<DirectorMetrics>().Meter.CreateObservableGauge("conpaas.subscriptions.open",
+            () => feed.SubscriberCount, "{subscription}", "Subscriptions open on this node (WebSocket and SSE)");
         app.MapPrometheusScrapingEndpoint("/metrics", null, branch => branch.Use(async (http, next) =>
         {
             if (await Refusal(http) is { } status) http.Response.StatusCode = status;

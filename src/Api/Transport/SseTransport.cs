@@ -27,6 +27,7 @@ public sealed class SseTransport(
     IOptions<SubscriptionOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider clock,
+    Conpaas.CloudAgents.DirectorMetrics metrics,
     ILogger<SseTransport> log)
 {
     public const string EventStream = "text/event-stream";
@@ -37,6 +38,7 @@ public sealed class SseTransport(
     private ILogger Log => log;
     private int MaxQueued => options.Value.MaxQueuedMessages;
     private string Serialize(ExecutionResult result) => serializer.Serialize(result);
+    private void FrameSent() => metrics.FrameSent("sse");
 
     /// <summary>Whether the client asks for an event stream (text/event-stream listed with a non-zero quality).</summary>
     public static bool Accepts(StringValues accept) =>
@@ -160,6 +162,7 @@ public sealed class SseTransport(
             try
             {
                 Offer(Next(transport.Serialize(value)));
+                transport.FrameSent();
             }
             catch (Exception ex)
             {

@@ -64,6 +64,36 @@ public sealed class TelemetryTests(MetricsForAdminsOnly app) : IClassFixture<Met
         Assert.Equal(HttpStatusCode.OK, (await Get("/metrics", (await app.Admin()).Token)).StatusCode);
     }
 
+    [Fact]
+    public async Task an_open_subscription_and_the_frames_it_is_sent_are_counted()
+    {
+        var admin = await app.Admin();
+        var user = await app.NewUser();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
+        {
+            Content = new StringContent("""{"query":"subscription { events { sequence type } }"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.Token);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        using var http = app.Http();
+        using var stream = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        await using var body = await stream.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
+        using var reader = new StreamReader(body);
+
+        var open = await Wait.Until(() => Scrape(admin.Token), m => Sum(m, "conpaas_subscriptions_open") >= 1, Wait.Short,
+            "the SSE subscription is counted open");
+        await user.Ok("mutation { createApplication(name: \"counted\") { id } }");
+        string? line;
+        do line = await reader.ReadLineAsync(TestContext.Current.CancellationToken);
+        while (line is not null && !line.StartsWith("event: next", StringComparison.Ordinal));
+
+        Assert.NotNull(line);
+        var after = await Wait.Until(() => Scrape(admin.Token), m => Sum(m, "conpaas_subscription_frames_total", "transport=\"sse\"") >= 1,
+            Wait.Short, "the next frame sent over SSE is counted");
+        Assert.True(Sum(open, "conpaas_subscriptions_open") >= 1);
+        Assert.True(Sum(after, "conpaas_subscription_frames_total", "transport=\"sse\"") >= 1);
+    }
+
     private async Task<HttpResponseMessage> Get(string path, string? token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);

@@ -502,8 +502,11 @@ internal sealed class GraphQLWsConnection
         var message = Encode("next", operation.Id, _t.Serializer.Serialize(result));
         lock (operation)
         {
-            if (!operation.Finished) Send(message);
+            if (operation.Finished) return;
+            Send(message);
         }
+
+        _t.Metrics.FrameSent("websocket");
     }
 
     private void Complete(Operation operation)

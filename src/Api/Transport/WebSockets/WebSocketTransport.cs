@@ -18,6 +18,7 @@ public sealed class WebSocketTransport(
     IOptions<GraphQLOptions> graphql,
     IHostApplicationLifetime lifetime,
     TimeProvider clock,
+    Conpaas.CloudAgents.DirectorMetrics metrics,
     ILogger<WebSocketTransport> log)
 {
     public const string Protocol = "graphql-transport-ws";
@@ -29,6 +30,7 @@ public sealed class WebSocketTransport(
     internal IDocumentExecuter<ISchema> Executer => executer;
     internal IGraphQLTextSerializer Serializer => serializer;
     internal SubscriptionLimiter Limiter => limiter;
+    internal Conpaas.CloudAgents.DirectorMetrics Metrics => metrics;
     internal SubscriptionOptions Options => options.Value;
     internal int MaxMessageBytes => graphql.Value.MaxRequestBytes;
     internal TimeProvider Clock => clock;
