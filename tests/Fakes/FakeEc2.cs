@@ -4,9 +4,7 @@ using System.Globalization;
 using System.Text;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace Conpaas.Fakes;
 
@@ -57,10 +55,7 @@ public sealed class FakeEc2 : IAsyncDisposable
 
     public FakeEc2()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        _app = builder.Build();
+        _app = LoopbackApp.Create();
         _app.MapPost("/", (Delegate)Handle);
         // Instance metadata service (IMDSv2): a session token, then the instance's facts.
         _app.MapPut("/meta/{id}/latest/api/token", () => "fake-imds-token");

@@ -2,12 +2,8 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Conpaas.Api.Tests.Clouds.OpenNebula;
 
@@ -88,14 +84,11 @@ public sealed class FakeOpenNebula : IAsyncDisposable
 
     public static async Task<FakeOpenNebula> Start()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = Conpaas.Fakes.LoopbackApp.Create();
         var fake = new FakeOpenNebula(app);
         app.MapPost("/RPC2", (Delegate)fake.Handle);
         await app.StartAsync();
-        fake.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        fake.Url = Conpaas.Fakes.LoopbackApp.Address(app);
         return fake;
     }
 

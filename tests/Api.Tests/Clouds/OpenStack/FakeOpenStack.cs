@@ -1,12 +1,8 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Conpaas.Api.Tests.Clouds.OpenStack;
 
@@ -107,14 +103,11 @@ public sealed class FakeOpenStack : IAsyncDisposable
 
     public static async Task<FakeOpenStack> Start()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = Conpaas.Fakes.LoopbackApp.Create();
         var fake = new FakeOpenStack(app);
         fake.Map(app);
         await app.StartAsync();
-        fake.Url = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        fake.Url = Conpaas.Fakes.LoopbackApp.Address(app);
         return fake;
     }
 
