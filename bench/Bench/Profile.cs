@@ -191,7 +191,8 @@ public static class Profile
         private async Task Loop()
         {
             await using var cmd = new NpgsqlCommand(
-                "select pid, state, coalesce(wait_event_type || ':' || wait_event, 'CPU'), left(regexp_replace(query, '\\s+', ' ', 'g'), 70) " +
+                // A backend that is still starting has no state nor query yet (null).
+                "select pid, coalesce(state, ''), coalesce(wait_event_type || ':' || wait_event, 'CPU'), left(regexp_replace(coalesce(query, ''), '\\s+', ' ', 'g'), 70) " +
                 "from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'", _conn);
             while (!_stop.IsCancellationRequested)
             {
