@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Conpaas.Projections;
+using Conpaas.EventStore;
 using JasperFx.Events.Projections;
 using Marten;
 using Npgsql;
@@ -47,7 +47,7 @@ public static class Profile
         new("streamowner-insert", "batch+deferred-copy, and StreamOwnerProjection with ops.Insert instead of Create (COPY-able; its table is truncated first: Marten's rebuild teardown does not know the swapped-in projection's document type)",
             o =>
             {
-                ReplaceProjection(o, "Conpaas.Projections.History.StreamOwnerProjection", new StreamOwnerInsertProjection());
+                ReplaceProjection(o, "Conpaas.EventStore.History.StreamOwnerProjection", new StreamOwnerInsertProjection());
                 EachProjection(o, p =>
                 {
                     p.Options.BatchSize = 5000;
@@ -123,7 +123,7 @@ public static class Profile
                 await EventLog.Damage(cs);
                 await using var probe = await Probe.Start(cs);
                 var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-                var rebuilt = await Conpaas.Projections.Rebuild.ReadModelRebuild.Run(store);
+                var rebuilt = await Conpaas.EventStore.Rebuild.ReadModelRebuild.Run(store);
                 var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
                 var p = await probe.Stop();
                 await Harness.CheckRebuilt(cs);

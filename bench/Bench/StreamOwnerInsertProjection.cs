@@ -2,7 +2,7 @@ using Conpaas.Domain.Applications;
 using Conpaas.Domain.Services;
 using Conpaas.Domain.Users;
 using Conpaas.Domain.Vms;
-using Conpaas.Projections.History;
+using Conpaas.EventStore.History;
 using JasperFx.Events;
 using Marten;
 using Marten.Events.Projections;
@@ -18,7 +18,7 @@ public sealed partial class StreamOwnerInsertProjection : EventProjection
 {
     public StreamOwnerInsertProjection()
     {
-        Name = "Conpaas.Projections.History.StreamOwnerProjection";
+        Name = "Conpaas.EventStore.History.StreamOwnerProjection";
         // Declared, so that a rebuild clears the table first (Create methods declare it implicitly).
         Options.StorageTypes.Add(typeof(StreamOwner));
     }

@@ -4,7 +4,7 @@ using Conpaas.CloudAgents.Clouds;
 using Conpaas.Domain;
 using Conpaas.Domain.Applications;
 using Conpaas.Domain.Services;
-using Conpaas.Projections.Writing;
+using Conpaas.EventStore.Writing;
 using Marten;
 
 namespace Conpaas.Api.Applications;

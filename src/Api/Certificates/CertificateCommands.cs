@@ -1,7 +1,7 @@
 using Conpaas.Api.Hosting;
 using Conpaas.Api.Identity;
 using Conpaas.Domain.Users;
-using Conpaas.Projections.Writing;
+using Conpaas.EventStore.Writing;
 using Microsoft.Extensions.Options;
 
 namespace Conpaas.Api.Certificates;

@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Conpaas.Api.Hosting;
 using Conpaas.Domain.Users;
 using Conpaas.Domain.Vms;
-using Conpaas.Projections.Writing;
+using Conpaas.EventStore.Writing;
 using Marten;
 using Microsoft.Extensions.Options;
 

@@ -7,7 +7,7 @@ using Conpaas.Domain;
 using Conpaas.Domain.Credits;
 using Conpaas.Domain.Users;
 using Conpaas.Domain.Vms;
-using Conpaas.Projections;
+using Conpaas.EventStore;
 using GraphQL;
 using GraphQL.Types;
 using Marten;
@@ -28,7 +28,7 @@ public sealed class CreditCommands(IDocumentStore store, IQuerySession query, Ca
         var admin = caller.RequireAdmin();
         var user = await query.Query<User>().FirstOrDefaultAsync(u => u.UsernameKey == Text.Key(username), ct)
                    ?? throw DomainError.NotFound($"Unknown user '{Text.Quote(username)}'").ToException();
-        return await Projections.Writing.DecisionCommit.Retrying(async () =>
+        return await EventStore.Writing.DecisionCommit.Retrying(async () =>
         {
             await using var session = store.LightweightSession();
             session.CorrelationId = caller.CorrelationId;

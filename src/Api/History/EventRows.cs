@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Conpaas.Projections;
-using Conpaas.Projections.History;
+using Conpaas.EventStore;
+using Conpaas.EventStore.History;
 using Npgsql;
 using NpgsqlTypes;
 

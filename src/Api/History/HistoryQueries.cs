@@ -4,8 +4,8 @@ using Conpaas.Api.Hosting;
 using Conpaas.Api.Identity;
 using Conpaas.Domain;
 using Conpaas.Domain.Users;
-using Conpaas.Projections;
-using Conpaas.Projections.History;
+using Conpaas.EventStore;
+using Conpaas.EventStore.History;
 using Marten;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,4 @@
-using Conpaas.Projections.Rebuild;
+using Conpaas.EventStore.Rebuild;
 using Marten;
 
 namespace Conpaas.Api.Hosting;

@@ -1,4 +1,4 @@
-using Conpaas.Projections;
+using Conpaas.EventStore;
 using JasperFx;
 using JasperFx.CodeGeneration;
 using JasperFx.Events.Daemon;

@@ -1,5 +1,5 @@
 using Conpaas.Domain.Users;
-using Conpaas.Projections.Users;
+using Conpaas.EventStore.Users;
 using Marten;
 
 namespace Conpaas.Api.Identity;

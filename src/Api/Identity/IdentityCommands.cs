@@ -1,7 +1,7 @@
 using Conpaas.Api.Hosting;
 using Conpaas.Domain;
 using Conpaas.Domain.Users;
-using Conpaas.Projections.Users;
+using Conpaas.EventStore.Users;
 using Marten;
 using Microsoft.Extensions.Options;
 
@@ -79,7 +79,7 @@ public sealed class IdentityCommands(
         var token = Tokens.New();
         var started = new SessionStarted(Guid.CreateVersion7(), Tokens.HashOf(token), now + Options.SessionLifetime);
         // The user's stream may be written at the same moment (a credit charge, another login): try again afresh.
-        await Projections.Writing.DecisionCommit.Retrying(async () =>
+        await EventStore.Writing.DecisionCommit.Retrying(async () =>
         {
             await using var write = store.LightweightSession();
             write.CorrelationId = caller.CorrelationId;

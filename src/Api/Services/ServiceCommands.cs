@@ -5,7 +5,7 @@ using Conpaas.Domain;
 using Conpaas.Domain.Applications;
 using Conpaas.Domain.Services;
 using Conpaas.Domain.Users;
-using Conpaas.Projections.Writing;
+using Conpaas.EventStore.Writing;
 using Marten;
 
 namespace Conpaas.Api.Services;

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Conpaas.Api.Hosting;
 using Conpaas.Api.History;
-using Conpaas.Projections.Live;
+using Conpaas.EventStore.Live;
 using Marten;
 using Microsoft.Extensions.Options;
 using Npgsql;

@@ -6,7 +6,7 @@ using Conpaas.Domain;
 using Conpaas.Domain.Applications;
 using Conpaas.Domain.Services;
 using Conpaas.Domain.Vms;
-using Conpaas.Projections.History;
+using Conpaas.EventStore.History;
 using GraphQL;
 using GraphQL.Types;
 using Marten;

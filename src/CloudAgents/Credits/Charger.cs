@@ -3,7 +3,7 @@ using Conpaas.Domain.Credits;
 using Conpaas.Domain.Services;
 using Conpaas.Domain.Users;
 using Conpaas.Domain.Vms;
-using Conpaas.Projections.Writing;
+using Conpaas.EventStore.Writing;
 using Marten;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -4,7 +4,7 @@ using Conpaas.Domain;
 using Conpaas.Domain.Services;
 using Conpaas.Domain.Users;
 using Conpaas.Domain.Vms;
-using Conpaas.Projections.Writing;
+using Conpaas.EventStore.Writing;
 using Marten;
 
 namespace Conpaas.CloudAgents.Outcomes;

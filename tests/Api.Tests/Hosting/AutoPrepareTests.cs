@@ -1,7 +1,7 @@
 using Conpaas.Api.Hosting;
 using Conpaas.Api.Tests.Infrastructure;
 using Conpaas.Domain.Users;
-using Conpaas.Projections;
+using Conpaas.EventStore;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Npgsql;

@@ -1,7 +1,7 @@
 using Conpaas.Domain.Users;
 using Marten.Events.Aggregation;
 
-namespace Conpaas.Projections.Users;
+namespace Conpaas.EventStore.Users;
 
 /// <summary>
 /// The inline snapshot of <see cref="User"/>. Marten's dispatch is source-generated in the assembly that

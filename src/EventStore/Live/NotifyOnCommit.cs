@@ -2,7 +2,7 @@ using Marten;
 using Marten.Services;
 using Marten.Storage;
 
-namespace Conpaas.Projections.Live;
+namespace Conpaas.EventStore.Live;
 
 /// <summary>
 /// Wakes every Director node's live feed when events commit: after a commit that appended events, a NOTIFY goes out

@@ -6,7 +6,7 @@ using Marten;
 using Marten.Services;
 using Npgsql;
 
-namespace Conpaas.Projections.Rebuild;
+namespace Conpaas.EventStore.Rebuild;
 
 /// <summary>What a rebuild did: events read, time taken, and per projection how it was rebuilt and its document count.</summary>
 public sealed record RebuildReport(long Events, TimeSpan Elapsed, IReadOnlyList<ProjectionRebuilt> Projections, RebuildPhases Phases)

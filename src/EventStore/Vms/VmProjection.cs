@@ -1,7 +1,7 @@
 using Conpaas.Domain.Vms;
 using Marten.Events.Aggregation;
 
-namespace Conpaas.Projections.Vms;
+namespace Conpaas.EventStore.Vms;
 
 /// <summary>The inline snapshot of <see cref="Vm"/>: the ConPaaS resource list.</summary>
 public sealed partial class VmProjection : SingleStreamProjection<Vm, Guid>

@@ -1,7 +1,7 @@
 using Conpaas.Domain.Services;
 using Marten.Events.Aggregation;
 
-namespace Conpaas.Projections.Services;
+namespace Conpaas.EventStore.Services;
 
 /// <summary>The inline snapshot of <see cref="Service"/>.</summary>
 public sealed partial class ServiceProjection : SingleStreamProjection<Service, Guid>

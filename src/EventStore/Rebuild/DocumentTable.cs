@@ -6,7 +6,7 @@ using Weasel.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Conpaas.Projections.Rebuild;
+namespace Conpaas.EventStore.Rebuild;
 
 /// <summary>A rebuilt document and the metadata its row carries: the stream version and the time of its last event.</summary>
 internal readonly record struct RebuiltDocument(object Document, long Version, DateTimeOffset LastModified);

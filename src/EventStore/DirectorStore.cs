@@ -2,11 +2,11 @@ using Conpaas.Domain.Applications;
 using Conpaas.Domain.Services;
 using Conpaas.Domain.Users;
 using Conpaas.Domain.Vms;
-using Conpaas.Projections.Applications;
-using Conpaas.Projections.History;
-using Conpaas.Projections.Services;
-using Conpaas.Projections.Users;
-using Conpaas.Projections.Vms;
+using Conpaas.EventStore.Applications;
+using Conpaas.EventStore.History;
+using Conpaas.EventStore.Services;
+using Conpaas.EventStore.Users;
+using Conpaas.EventStore.Vms;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Projections;
@@ -14,7 +14,7 @@ using Marten;
 using Marten.Schema;
 using Weasel.Core;
 
-namespace Conpaas.Projections;
+namespace Conpaas.EventStore;
 
 /// <summary>The one place the event store and every projection are configured.</summary>
 public static class DirectorStore

@@ -1,7 +1,7 @@
 using Conpaas.Domain.Applications;
 using Marten.Events.Aggregation;
 
-namespace Conpaas.Projections.Applications;
+namespace Conpaas.EventStore.Applications;
 
 /// <summary>The inline snapshot of <see cref="Application"/> (the rules live in the domain; see UserProjection).</summary>
 public sealed partial class ApplicationProjection : SingleStreamProjection<Application, Guid>

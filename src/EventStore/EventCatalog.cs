@@ -3,7 +3,7 @@ using Conpaas.Domain.Services;
 using Conpaas.Domain.Users;
 using Conpaas.Domain.Vms;
 
-namespace Conpaas.Projections;
+namespace Conpaas.EventStore;
 
 /// <summary>Every event type, and the names the API shows for them ("ServiceAdded", not Marten's "service_added").</summary>
 public static class EventCatalog

@@ -6,7 +6,7 @@ using Marten;
 using Marten.Services;
 using Npgsql;
 
-namespace Conpaas.Projections.Rebuild;
+namespace Conpaas.EventStore.Rebuild;
 
 /// <summary>
 /// Reads the whole event log once, in sequence order, and turns each row into the <see cref="IEvent"/> Marten would

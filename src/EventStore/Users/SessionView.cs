@@ -3,7 +3,7 @@ using JasperFx.Events;
 using Marten;
 using Marten.Events.Projections;
 
-namespace Conpaas.Projections.Users;
+namespace Conpaas.EventStore.Users;
 
 /// <summary>A live bearer token, found by the SHA-256 of the token; deleted when the session ends.</summary>
 public sealed class SessionView

@@ -7,7 +7,7 @@ using JasperFx;
 using JasperFx.Events;
 using Marten;
 
-namespace Conpaas.Projections.Writing;
+namespace Conpaas.EventStore.Writing;
 
 /// <summary>Puts a <see cref="Decision"/> into a session: the target stream (version-checked) and every other stream it moves.</summary>
 public static class DecisionCommit

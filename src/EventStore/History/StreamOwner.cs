@@ -5,7 +5,7 @@ using Conpaas.Domain.Vms;
 using JasperFx.Events;
 using Marten.Events.Projections;
 
-namespace Conpaas.Projections.History;
+namespace Conpaas.EventStore.History;
 
 public enum StreamKind { User, Application, Service, Vm }
 

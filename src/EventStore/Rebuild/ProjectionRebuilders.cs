@@ -5,7 +5,7 @@ using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
 
-namespace Conpaas.Projections.Rebuild;
+namespace Conpaas.EventStore.Rebuild;
 
 /// <summary>
 /// Marks an event projection that only ever stores documents it has just made (never loads, changes or deletes one):
