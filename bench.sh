@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmark harness (bench/README.md): builds it in Release, starts the project's own PostgreSQL (or uses the
-# server in CONPAAS_BENCH_DATABASE, a connection string whose user may create databases), runs P1–P7 against the real
+# server in CONPAAS_BENCH_DATABASE, a connection string whose user may create databases), runs P1–P10 against the real
 # Director, prints the Markdown table and writes it to bench/results.md. Arguments go to the harness (--help lists them):
 #   ./bench.sh                    the full run (about 10 minutes on 2 cores)
 #   ./bench.sh --scale smoke      tiny sizes, under a minute (the test suite runs this)
@@ -14,6 +14,7 @@ if [ -z "${CONPAAS_BENCH_DATABASE:-}" ]; then
   export CONPAAS_BENCH_DATABASE
 fi
 
+scripts/web.sh   # P9 and P10 measure the dashboard the Director serves
 echo "Building the harness and the Director (Release)…" >&2
 dotnet build bench/Bench/Conpaas.Bench.csproj -c Release -nologo -v quiet -clp:ErrorsOnly >&2
 

@@ -1,5 +1,7 @@
-// Bundles the dashboard into ../src/Api/wwwroot: assets named after their content hash (served as immutable)
-// and an index.html that names them (served as no-cache). No CDN: everything the page needs is in the bundle.
+// Bundles the dashboard and GraphiQL into ../src/Api/wwwroot: assets named after their content hash (served as
+// immutable) and an HTML page for each that names them (served as no-cache). No CDN: everything a page needs is in
+// its bundle. GraphiQL (React and Monaco, ten times the dashboard's size) is a separate bundle, so the dashboard's
+// own pages never load it; Monaco's three workers are bundles of their own, named in graphiql.html.
 import * as esbuild from 'esbuild';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,8 +10,7 @@ const out = path.resolve(import.meta.dirname, '../src/Api/wwwroot');
 await rm(out, { recursive: true, force: true });
 await mkdir(out, { recursive: true });
 
-const result = await esbuild.build({
-  entryPoints: { app: 'src/main.js' },
+const common = {
   bundle: true,
   minify: true,
   format: 'esm',
@@ -20,20 +21,48 @@ const result = await esbuild.build({
   metafile: true,
   legalComments: 'linked',
   logLevel: 'warning',
-});
+};
 
-const name = (ext) => path.basename(Object.keys(result.metafile.outputs).find((f) => f.endsWith(ext)));
-await writeFile(path.join(out, 'index.html'), `<!doctype html>
+/** The output file of an entry point, as a URL path. */
+const named = (result, entry, ext) => '/assets/' + path.basename(Object.entries(result.metafile.outputs)
+  .find(([file, o]) => file.endsWith(ext) && (ext === '.css' ? o : o.entryPoint?.endsWith(entry)))[0]);
+
+const page = (title, css, js, body, head = '') => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>ConPaaS</title>
-<link rel="stylesheet" href="/assets/${name('.css')}">
-<script type="module" src="/assets/${name('.js')}"></script>
+<title>${title}</title>
+${head}<link rel="stylesheet" href="${css}">
+<script type="module" src="${js}"></script>
 </head>
 <body>
-<div id="app"></div>
+${body}
 </body>
 </html>
-`);
+`;
+
+const app = await esbuild.build({ ...common, entryPoints: { app: 'src/main.js' } });
+await writeFile(path.join(out, 'index.html'),
+  page('ConPaaS', named(app, 'src/main.js', '.css'), named(app, 'src/main.js', '.js'), '<div id="app"></div>'));
+
+const graphiql = await esbuild.build({
+  ...common,
+  entryPoints: { graphiql: 'src/graphiql/main.js' },
+  loader: { '.ttf': 'file' },
+  define: { 'process.env.NODE_ENV': '"production"' },
+});
+const workers = await esbuild.build({
+  ...common,
+  entryPoints: {
+    'editor.worker': 'src/graphiql/editor.worker.js',
+    'graphql.worker': 'src/graphiql/graphql.worker.js',
+    'json.worker': 'src/graphiql/json.worker.js',
+  },
+  define: { 'process.env.NODE_ENV': '"production"' },
+});
+const metas = ['editor', 'graphql', 'json']
+  .map((w) => `<meta name="worker-${w}" content="${named(workers, `src/graphiql/${w}.worker.js`, '.js')}">\n`).join('');
+await writeFile(path.join(out, 'graphiql.html'), page('GraphiQL · ConPaaS',
+  named(graphiql, 'src/graphiql/main.js', '.css'), named(graphiql, 'src/graphiql/main.js', '.js'),
+  '<div id="graphiql"></div>', metas));

@@ -24,6 +24,7 @@ public sealed class BenchOptions
     public int P7Vms { get; set; } = 10_000;
     public int P8Services { get; set; } = 100;
     public int P8Vms { get; set; } = 1000;
+    public int P10Applications { get; set; } = 20;
     /// <summary>How long P7 waits after the last VM is RUNNING before reading the RSS (one reconciliation round at least).</summary>
     public double P7SettleSeconds { get; set; } = 12;
     public HashSet<string> Only { get; } = new(StringComparer.OrdinalIgnoreCase);
@@ -72,6 +73,7 @@ public sealed class BenchOptions
                 case "--p7-settle": o.P7SettleSeconds = Dbl(); break;
                 case "--p8-services": o.P8Services = Int(); break;
                 case "--p8-vms": o.P8Vms = Int(); break;
+                case "--p10-applications": o.P10Applications = Int(); break;
                 case "--only": foreach (var id in Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) o.Only.Add(id); break;
                 case "--server": o.Server = Next(); break;
                 case "--out": o.Out = Next(); break;
@@ -120,6 +122,7 @@ public sealed class BenchOptions
                 P7SettleSeconds = 1;
                 P8Services = 2;
                 P8Vms = 6;
+                P10Applications = 3;
                 break;
             default:
                 throw new ArgumentException($"--scale must be smoke or full, not '{scale}'");
@@ -135,6 +138,7 @@ public sealed class BenchOptions
           --p3-services N (100)  --p3-vms N (1000)  --p4-subscribers N (100)  --p4-rounds N (50)  --notify-samples N (300)
           --p5-events N (1000000)  --p6-events N (10000)  --p6-queries N (20)  --p7-vms N (10000)  --p7-settle S (12)
           --p8-services N (100)  --p8-vms N (1000)
+          --p10-applications N (20)
           --server CS      PostgreSQL connection string of a server where databases may be created
                            (default: CONPAAS_BENCH_DATABASE, else CONPAAS_TEST_DATABASE, else scripts/postgres.sh url)
           --out FILE       where the Markdown goes (default bench/results.md; '-' for none)

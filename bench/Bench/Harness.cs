@@ -6,7 +6,7 @@ using Npgsql;
 
 namespace Conpaas.Bench;
 
-/// <summary>Runs P1–P8 with their baselines and writes the table. P1–P4 and P7 use only the Director's public paths.</summary>
+/// <summary>Runs P1–P10 with their baselines and writes the table. P1–P4 and P7 use only the Director's public paths.</summary>
 public static class Harness
 {
     public static async Task<int> Run(BenchOptions o)
@@ -28,7 +28,11 @@ public static class Harness
         var p7 = new Row("P7", $"resident memory with {o.P7Vms:N0} VMs tracked; time from process start to healthy") { Target = "≤ 250 MB and ≤ 3 s" };
         var p8 = new Row("P8", $"VMs/s from request to RUNNING on the ec2 driver against the fake EC2, {o.P8Vms:N0} VMs over {o.P8Services} services")
         { Target = "≥ 20% of the fake's create rate" };
-        var rows = new List<Row> { p1, p2, p3, p4, p5, p6, p7, p8 };
+        var p9 = new Row("P9", "the dashboard's script and style, gzipped (every asset its page names, as a browser fetches them)")
+        { Target = "≤ 100 KB" };
+        var p10 = new Row("P10", $"the applications page's first meaningful paint: navigation to the list of {o.P10Applications} applications shown, Chromium, signed in")
+        { Target = "≤ 1,000 ms" };
+        var rows = new List<Row> { p1, p2, p3, p4, p5, p6, p7, p8, p9, p10 };
         foreach (var r in rows.Where(r => !o.Runs(r.Id))) r.NotMeasured = "not selected (--only)";
         var notes = new List<string>();
         var failed = false;
@@ -444,6 +448,41 @@ public static class Harness
                          "the fake's instances run at once and the fake answers their /health, so no agent boots. " +
                          $"Seconds per repetition: {string.Join(" / ", seconds.Select(s => s.ToString("0.00", CultureInfo.InvariantCulture)))}");
         });
+
+        // ---- P9, P10: Director F serves the built dashboard (bench.sh builds it); the browser is Debian's Chromium.
+        if (new[] { "P9", "P10" }.Any(o.Runs))
+        {
+            var fCs = await pg.CreateDatabase("f");
+            await using var f = await Director.Start(dll, fCs, o.DirectorEnvironment);
+            await Guard(p9, async () =>
+            {
+                var (raw, gzip, files) = await DashboardFigures.PageWeight(f.BaseAddress, "/");
+                var (_, graphiql, graphiqlFiles) = await DashboardFigures.PageWeight(f.BaseAddress, "/graphiql");
+                p9.Metrics.Add(new Metric("", "KB", [gzip / 1000.0], 1));
+                p9.BaselineWhat = $"GraphiQL's page on the same Director (graphiql 5 with Monaco and its workers, {graphiqlFiles} files)";
+                p9.Baseline.Add(new Metric("", "KB", [graphiql / 1000.0], 1));
+                p9.Ratio = $"{(double)gzip / graphiql:P1}";
+                p9.Met = gzip <= 100_000;
+                p9.Notes.Add($"{files} files, {raw / 1000.0:N1} KB before compression; sizes do not vary between runs (one measurement)");
+            });
+            await Guard(p10, async () =>
+            {
+                using var gql = new Gql(f.BaseAddress);
+                var token = await gql.RegisterAndLogin("p10user");
+                for (var i = 0; i < o.P10Applications; i++) await gql.CreateApp(token, $"p10-{i}");
+                var (page, floor) = await DashboardFigures.Paint(f.BaseAddress, "p10user", "bench-pass-1", o.Repetitions);
+                var m = new Metric("", "ms", page);
+                var b = new Metric("", "ms", floor);
+                p10.Metrics.Add(m);
+                p10.BaselineWhat = "the same browser loading a static text page (/graphql/schema.graphql) from the same Director";
+                p10.Baseline.Add(b);
+                p10.Ratio = $"{m.Median / b.Median:0.0}×";
+                p10.Met = m.Median <= 1000;
+                p10.Notes.Add("from navigation start (the page's performance.now()) to the first animation frame showing the list: the page, " +
+                              "its script and style, the session check and the applications query, and the render; a fresh browser context " +
+                              "(nothing cached) each repetition, after one warm-up");
+            });
+        }
 
         var markdown = Report.Markdown(rows, o, machine, notes);
         Console.WriteLine(markdown);

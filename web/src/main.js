@@ -51,6 +51,7 @@ function Header() {
       <${Link} href="/credits">Credits</${Link}>
       <${Link} href="/certificates">Certificates</${Link}>
       ${me.value.role === 'ADMIN' && html`<${Link} href="/admin">Administration</${Link}>`}
+      <a href="/graphiql">GraphiQL</a>
     </nav>
     <div class="who">
       <span data-testid="username">${user.username}</span>

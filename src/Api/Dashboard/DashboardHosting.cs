@@ -36,22 +36,35 @@ public static class DashboardHosting
                     ? "public, max-age=31536000, immutable"
                     : "no-cache",
         });
-        app.MapGet("/", (HttpContext http) => Index(http, index));
+        app.MapGet("/", (HttpContext http) => Page(http, index, DashboardPolicy));
+        app.MapGet("/graphiql", (HttpContext http) => Page(http, Path.Combine(folder, "graphiql.html"), GraphiQLPolicy));
         app.MapFallback((HttpContext http) => ServerPaths.Any(p => http.Request.Path.StartsWithSegments(p)) || !HttpMethods.IsGet(http.Request.Method)
             ? Results.NotFound()
-            : Index(http, index));
+            : Page(http, index, DashboardPolicy));
         return app;
     }
 
-    private static IResult Index(HttpContext http, string index)
+    /// <summary>Defence in depth behind rendering every API text as text: no inline or foreign script can run.</summary>
+    private const string DashboardPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+                                           "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+    /// <summary>
+    /// GraphiQL's editor (Monaco) adds its styles as style elements at run time, and runs its language services in
+    /// workers from /assets: the dashboard's policy with inline styles and same-origin workers. Scripts stay
+    /// 'self' only.
+    /// </summary>
+    private const string GraphiQLPolicy = "default-src 'self'; script-src 'self'; worker-src 'self'; style-src 'self' 'unsafe-inline'; " +
+                                          "font-src 'self' data:; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; " +
+                                          "base-uri 'none'; form-action 'self'";
+
+    private static IResult Page(HttpContext http, string file, string policy)
     {
+        if (!File.Exists(file)) return Results.NotFound();
         var headers = http.Response.Headers;
         headers.CacheControl = "no-cache";
-        // Defence in depth behind rendering every API text as text: no inline or foreign script can run.
-        headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-                                        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+        headers.ContentSecurityPolicy = policy;
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "same-origin";
-        return Results.File(index, "text/html; charset=utf-8");
+        return Results.File(file, "text/html; charset=utf-8");
     }
 }

@@ -13,8 +13,8 @@ namespace Conpaas.Api.Tests.Bench;
 public sealed partial class BenchSmokeTests : IAsyncLifetime
 {
     private static readonly string Configuration = AppContext.BaseDirectory.Contains("/Release/") ? "Release" : "Debug";
-    private static readonly string[] Ids = ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8"];
-    private static readonly string[] WithBaseline = ["P1", "P3", "P4", "P5", "P8"];
+    private static readonly string[] Ids = ["P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10"];
+    private static readonly string[] WithBaseline = ["P1", "P3", "P4", "P5", "P8", "P9", "P10"];
 
     private readonly string _out = Path.Combine(Path.GetTempPath(), $"conpaas-bench-smoke-{Guid.NewGuid():N}.md");
     private string? _database;
@@ -55,6 +55,7 @@ public sealed partial class BenchSmokeTests : IAsyncLifetime
         Assert.Matches(Percent(), rows["P1"][5]);
         Assert.Matches(Percent(), rows["P5"][5]);
         Assert.Matches(Percent(), rows["P8"][5]);
+        Assert.Matches(Percent(), rows["P9"][5]);
         Assert.Equal(2, BoldNumber().Matches(rows["P2"][3]).Count); // p50 and p99
         Assert.Equal(2, BoldNumber().Matches(rows["P7"][3]).Count); // RSS and start→healthy
     }

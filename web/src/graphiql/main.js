@@ -1,0 +1,37 @@
+// GraphiQL at /graphiql, signed in with the dashboard's cookie session: queries and mutations over HTTP (with the
+// CSRF header every cookie-authenticated POST carries), subscriptions over graphql-ws on the same origin.
+// Monaco's workers are bundled beside this file (web/build.mjs); the page names them in <meta> tags because their
+// file names carry a content hash and the page's CSP allows no inline script.
+import { createElement } from 'react';
+import { createRoot } from 'react-dom/client';
+import { GraphiQL } from 'graphiql';
+import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { createClient } from 'graphql-ws';
+import 'graphiql/style.css';
+import './page.css';
+
+const worker = (label) => document.querySelector(`meta[name="worker-${label}"]`)?.content;
+globalThis.MonacoEnvironment = {
+  getWorker: (_id, label) => new Worker(worker(label) ?? worker('editor'), { type: 'module' }),
+};
+
+const ws = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
+const fetcher = createGraphiQLFetcher({
+  url: '/graphql',
+  headers: { 'X-Conpaas-Csrf': '1' },
+  fetch: (url, init) => fetch(url, { ...init, credentials: 'same-origin' }),
+  wsClient: createClient({ url: ws, lazy: true }),
+});
+
+const welcome = `# The Director's GraphQL API, signed in as you (sign in on the dashboard first: /).
+# Ctrl-Enter runs; the Docs button shows the schema. Subscriptions work too, e.g.
+#   subscription { events { sequence type streamId at actor } }
+query {
+  me { username role credit }
+  applications { id name services { id type state } }
+}
+`;
+
+createRoot(document.getElementById('graphiql')).render(
+  createElement(GraphiQL, { fetcher, defaultQuery: welcome, shouldPersistHeaders: false }),
+);
