@@ -66,10 +66,14 @@ public static class StoreSetup
                 [$"ConnectionStrings:{ConnectionStringName} is missing: set it (environment ConnectionStrings__{ConnectionStringName}) to a PostgreSQL connection string, e.g. the output of scripts/postgres.sh url"]);
         try
         {
+            // No automatic preparation (Npgsql's default, kept on purpose): with it, a statement PostgreSQL refuses in
+            // a transaction at the very call that prepares it leaves the pooled connection out of step with the server,
+            // and its next user reads "Received unexpected backend message DataRow" (npgsql/npgsql#6391, open; the
+            // pattern is in tests/Api.Tests/Hosting/AutoPrepareTests.cs). A connection string that turns it on is refused.
             var builder = new NpgsqlConnectionStringBuilder(value) { ApplicationName = "conpaas-director" };
-            // The Director sends the same few statements all day: prepared once per connection, PostgreSQL stops
-            // parsing and planning them on every call. An operator's own setting wins.
-            if (builder.MaxAutoPrepare == 0) builder.MaxAutoPrepare = 100;
+            if (builder.MaxAutoPrepare != 0)
+                throw new Microsoft.Extensions.Options.OptionsValidationException(ConnectionStringName, typeof(string),
+                    [$"ConnectionStrings:{ConnectionStringName} sets Max Auto Prepare={builder.MaxAutoPrepare}: remove it (automatic preparation corrupts pooled connections after a refused statement, npgsql/npgsql#6391)"]);
             return builder.ConnectionString;
         }
         catch (ArgumentException ex)
