@@ -43,7 +43,8 @@ public sealed partial class CreditLedgerProjection : EventProjection
     private static CreditLedgerLine Line(IEvent e, int amount, int balance, string reason, Guid? vmId, string actor) =>
         new()
         {
-            Id = e.Id, UserId = e.StreamId, Version = e.Version, At = e.Timestamp, Amount = amount, Balance = balance,
+            // The event's time as the log keeps it (PostgreSQL stores microseconds), so a rebuilt line equals the first.
+            Id = e.Id, UserId = e.StreamId, Version = e.Version, At = e.Timestamp.AddTicks(-(e.Timestamp.Ticks % 10)), Amount = amount, Balance = balance,
             Reason = reason, VmId = vmId, Actor = actor,
         };
 }
