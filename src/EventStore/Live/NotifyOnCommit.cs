@@ -58,6 +58,7 @@ public sealed class NotifyOnCommit(string channel, ILogger log) : DocumentSessio
             {
                 // The database is going away or unreachable: the feeds' idle poll picks the events up, a second late.
                 if (!_failing) log.LogWarning(ex, "NOTIFY on {Channel} failed: live feeds fall back to polling once a second until it works again", channel);
+                else log.LogDebug("NOTIFY on {Channel} failed again: {Error}", channel, ex.Message);
                 _failing = true;
             }
         }
