@@ -33,7 +33,6 @@ public static class Configuration
         services.AddSingleton<IntentOutbox>();
         services.AddSingleton<InFlight>();
         services.AddSingleton<VmOutcomeRecorder>();
-        services.ConfigureMarten(opts => opts.Schema.For<DirectorSecret>());
         if (Agents(configuration).Enabled) services.AddHostedService<Reconciler>();
 
         services.AddOptions<Credits.CreditOptions>().BindConfiguration(Credits.CreditOptions.Section)

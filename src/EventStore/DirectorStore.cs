@@ -3,6 +3,8 @@ using Conpaas.Domain.Services;
 using Conpaas.Domain.Users;
 using Conpaas.Domain.Vms;
 using Conpaas.EventStore.Applications;
+using Conpaas.EventStore.Certificates;
+using Conpaas.EventStore.Credits;
 using Conpaas.EventStore.History;
 using Conpaas.EventStore.Services;
 using Conpaas.EventStore.Users;
@@ -12,6 +14,8 @@ using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
 using Marten.Schema;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Weasel.Core;
 
 namespace Conpaas.EventStore;
@@ -21,11 +25,17 @@ public static class DirectorStore
 {
     public const string DefaultSchema = "conpaas";
 
-    public static void Configure(StoreOptions opts, string connectionString, string schema = DefaultSchema, AutoCreate autoCreate = AutoCreate.CreateOrUpdate)
+    /// <param name="autoCreate">
+    /// How far Marten changes the schema on its own; null leaves it to the host's Critter Stack profile
+    /// (<c>CritterStackDefaults</c>: nothing in production), and a store made without a host creates or updates.
+    /// </param>
+    /// <param name="logs">Where the store's own components log (the commit notifier); none when null.</param>
+    public static void Configure(StoreOptions opts, string connectionString, string schema = DefaultSchema, AutoCreate? autoCreate = AutoCreate.CreateOrUpdate,
+        ILoggerFactory? logs = null)
     {
         opts.Connection(connectionString);
         opts.DatabaseSchemaName = schema;
-        opts.AutoCreateSchemaObjects = autoCreate;
+        if (autoCreate is { } explicitly) opts.AutoCreateSchemaObjects = explicitly;
         // camelCase and enum names: the audit history shows event data as stored.
         opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
 
@@ -36,7 +46,8 @@ public static class DirectorStore
         opts.Events.MetadataConfig.UserNameEnabled = true;
         opts.Events.MetadataConfig.HeadersEnabled = true;
         opts.Events.AddEventTypes(EventCatalog.All);
-        opts.Listeners.Add(new Live.NotifyOnCommit(Live.NotifyOnCommit.ChannelFor(schema)));
+        opts.Listeners.Add(new Live.NotifyOnCommit(Live.NotifyOnCommit.ChannelFor(schema),
+            (logs ?? NullLoggerFactory.Instance).CreateLogger<Live.NotifyOnCommit>()));
 
         // Aggregates are snapshotted inline: every mutation answers with fresh state from the same transaction.
         opts.Projections.Add<UserProjection>(ProjectionLifecycle.Inline);
@@ -45,6 +56,18 @@ public static class DirectorStore
         opts.Projections.Add<VmProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<SessionProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<StreamOwnerProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<CreditLedgerProjection>(ProjectionLifecycle.Inline);
+        AddCertificates(opts);
+        // Stated, not left to defaults: the projections are inline, so a failing projection fails its append (the
+        // caller sees it, nothing is half-written). A rebuild (daemon or `projections --rebuild`) stops at the first
+        // event it cannot apply or read instead of skipping it: a rebuilt read model is complete or not made at all.
+        opts.Projections.RebuildErrors.SkipApplyErrors = false;
+        opts.Projections.RebuildErrors.SkipSerializationErrors = false;
+        opts.Projections.RebuildErrors.SkipUnknownEvents = false;
+        // Continuously running async projections (none today) would skip such events into the dead-letter table.
+        opts.Projections.Errors.SkipApplyErrors = true;
+        opts.Projections.Errors.SkipSerializationErrors = true;
+        opts.Projections.Errors.SkipUnknownEvents = true;
 
         // The unique indexes make registration race-free: of concurrent registrations of one name, one commits.
         opts.Schema.For<User>()
@@ -60,5 +83,25 @@ public static class DirectorStore
         opts.Schema.For<SessionView>().Index(x => x.UserId).Index(x => x.SessionId);
         opts.Schema.For<LoginFailure>().Index(x => x.UsernameKey);
         opts.Schema.For<StreamOwner>().Duplicate(x => x.OwnerId).Duplicate(x => x.ApplicationId);
+        // A user's ledger is read by its owner, in stream order, a page after a version.
+        opts.Schema.For<CreditLedgerLine>().Index(x => new { x.UserId, x.Version });
+        // A secret every node and restart share (the VMs' credential key).
+        opts.Schema.For<DirectorSecret>();
+    }
+
+    /// <summary>Issued and revoked certificates (by serial), and the published CRLs.</summary>
+    private static void AddCertificates(StoreOptions opts)
+    {
+        opts.Projections.Add(new CertificateProjection(), ProjectionLifecycle.Inline, nameof(CertificateView),
+            o => o.DeleteViewTypeOnTeardown<CertificateView>());
+        // A plain IProjection declares no event types: declared here, a rebuild hands it only these two.
+        if (opts.Projections.TryFindProjection(nameof(CertificateView), out var registered) && registered is ProjectionBase projection)
+        {
+            projection.IncludeType<CertificateIssued>();
+            projection.IncludeType<CertificateRevoked>();
+        }
+
+        opts.Schema.For<CertificateView>().Index(x => x.UserId).Index(x => x.VmId!);
+        opts.Schema.For<RevocationListView>();
     }
 }

@@ -2,6 +2,7 @@ using Conpaas.Api.Hosting;
 using Conpaas.Api.Identity;
 using Conpaas.Domain.Users;
 using Conpaas.EventStore.Writing;
+using Conpaas.EventStore.Certificates;
 using Microsoft.Extensions.Options;
 
 namespace Conpaas.Api.Certificates;

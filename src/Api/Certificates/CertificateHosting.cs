@@ -1,11 +1,9 @@
 using System.Security.Cryptography;
-using JasperFx.Events.Projections;
-using Marten;
 using Microsoft.Extensions.Options;
 
 namespace Conpaas.Api.Certificates;
 
-/// <summary>Registers the certificate slice: settings, the CA, the certificate index, the CRL and its well-known URLs.</summary>
+/// <summary>Registers the certificate slice: settings, the CA, the CRL and its well-known URLs (the certificate index is the store's, <see cref="Conpaas.EventStore.DirectorStore"/>).</summary>
 public static class CertificateHosting
 {
     public const string CertificatePath = "/ca/certificate";
@@ -30,19 +28,6 @@ public static class CertificateHosting
         services.AddScoped<CertificateCommands>();
         services.AddHostedService<CertificateAuthorityStartup>();
         services.AddHostedService<RevocationListRefresher>();
-        services.ConfigureMarten(opts =>
-        {
-            opts.Projections.Add(new CertificateProjection(), ProjectionLifecycle.Inline, nameof(CertificateView),
-                o => o.DeleteViewTypeOnTeardown<CertificateView>());
-            // A plain IProjection declares no event types; declared here, a rebuild hands it only these two.
-            if (opts.Projections.TryFindProjection(nameof(CertificateView), out var registered) && registered is ProjectionBase projection)
-            {
-                projection.IncludeType<Conpaas.Domain.Users.CertificateIssued>();
-                projection.IncludeType<Conpaas.Domain.Users.CertificateRevoked>();
-            }
-            opts.Schema.For<CertificateView>().Index(x => x.UserId).Index(x => x.VmId!);
-            opts.Schema.For<RevocationListView>();
-        });
         return builder;
     }
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Conpaas.Domain;
 using Conpaas.Domain.Users;
+using Conpaas.EventStore.Certificates;
 
 namespace Conpaas.Api.Certificates;
 

@@ -4,6 +4,7 @@ using Conpaas.Api.Hosting;
 using Conpaas.Domain.Users;
 using Conpaas.Domain.Vms;
 using Conpaas.EventStore.Writing;
+using Conpaas.EventStore.Certificates;
 using Marten;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Conpaas.Api.GraphQL;
 using Conpaas.Api.Hosting;
 using Conpaas.Api.Identity;
@@ -7,19 +6,18 @@ using Conpaas.Domain;
 using Conpaas.Domain.Credits;
 using Conpaas.Domain.Users;
 using Conpaas.Domain.Vms;
-using Conpaas.EventStore;
+using Conpaas.EventStore.Credits;
 using GraphQL;
 using GraphQL.Types;
 using Marten;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Conpaas.Api.Credits;
 
 public sealed record CreditEntry(DateTimeOffset At, int Amount, int Balance, string Reason, Guid? VmId, string Actor, string Cursor);
 
-/// <summary>grantCredit, creditLedger and User.creditRunsOutAt: the credit ledger read from the user's stream.</summary>
-public sealed class CreditCommands(IDocumentStore store, IQuerySession query, Caller caller, IOptions<DirectorOptions> options, TimeProvider clock)
+/// <summary>grantCredit, creditLedger and User.creditRunsOutAt: the credit ledger is a projection of the user's stream (<see cref="CreditLedgerProjection"/>).</summary>
+public sealed class CreditCommands(IDocumentStore store, IQuerySession query, Caller caller, TimeProvider clock)
 {
     public const int MaxPageSize = 1000;
 
@@ -50,39 +48,9 @@ public sealed class CreditCommands(IDocumentStore store, IQuerySession query, Ca
         if (after is not null && !long.TryParse(after, out from))
             throw DomainError.Invalid("after", $"'{Text.Quote(after)}' is not a cursor of the credit ledger").ToException();
 
-        await using var conn = store.Storage.Database.CreateConnection();
-        await conn.OpenAsync(ct);
-        await using var cmd = new NpgsqlCommand($"""
-            select version, type, timestamp, coalesce(user_name, 'system'), data::text from {options.Value.Schema}.mt_events
-            where stream_id = @user and version > @after and type = any(@types) order by version limit @limit
-            """, conn);
-        cmd.Parameters.AddWithValue("user", me.Id);
-        cmd.Parameters.AddWithValue("after", from);
-        cmd.Parameters.AddWithValue("types", new[] { "user_registered", "credit_granted", "credit_charged" });
-        cmd.Parameters.AddWithValue("limit", first);
-        var entries = new List<CreditEntry>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            var version = reader.GetInt64(0);
-            var at = reader.GetFieldValue<DateTimeOffset>(2);
-            var actor = reader.GetString(3);
-            using var data = JsonDocument.Parse(reader.GetString(4));
-            var d = data.RootElement;
-            entries.Add(EventCatalog.PublicName(reader.GetString(1)) switch
-            {
-                nameof(UserRegistered) => new CreditEntry(at, d.GetProperty("credit").GetInt32(), d.GetProperty("credit").GetInt32(),
-                    "initial credit", null, actor, version.ToString()),
-                nameof(CreditGranted) => new CreditEntry(at, d.GetProperty("applied").GetInt32(), d.GetProperty("balance").GetInt32(),
-                    d.GetProperty("reason").GetString()!, null, d.GetProperty("actor").GetString()!, version.ToString()),
-                _ => new CreditEntry(at, -d.GetProperty("amount").GetInt32(), d.GetProperty("balance").GetInt32(),
-                    $"hour {d.GetProperty("hour").GetInt32()} of VM {d.GetProperty("vmName").GetString()}"
-                    + (d.GetProperty("amount").GetInt32() == 0 ? " (not covered: no credit left)" : ""),
-                    d.GetProperty("vmId").GetGuid(), actor, version.ToString()),
-            });
-        }
-
-        return entries;
+        var lines = await query.Query<CreditLedgerLine>()
+            .Where(l => l.UserId == me.Id && l.Version > from).OrderBy(l => l.Version).Take(first).ToListAsync(ct);
+        return lines.Select(l => new CreditEntry(l.At, l.Amount, l.Balance, l.Reason, l.VmId, l.Actor, l.Version.ToString())).ToList();
     }
 
     public async Task<DateTimeOffset?> RunsOutAt(User user, CancellationToken ct)

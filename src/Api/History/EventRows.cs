@@ -10,17 +10,12 @@ namespace Conpaas.Api.History;
 /// <summary>An event as the API shows it, with who owns its stream (for authorization and routing).</summary>
 public sealed record OwnedEvent(HistoryEvent Event, StreamKind? Kind, Guid? OwnerId, Guid? ApplicationId, Guid? ServiceId);
 
-/// <summary>Reading events from the log with their stream's owner; shared by history, the audit log and the live feed.</summary>
+/// <summary>
+/// Reading events from the log with their stream's owner; shared by history, the audit log and the live feed.
+/// The statements (<see cref="EventLogSql"/>) select the owned-event columns.
+/// </summary>
 public static class EventRows
 {
-    /// <summary>Select list over mt_events e left join mt_doc_streamowner o.</summary>
-    public const string Columns =
-        "e.seq_id, e.stream_id, e.version, e.type, e.timestamp, e.user_name, e.correlation_id, e.data::text, " +
-        "o.data->>'kind', o.owner_id, o.application_id, o.data->>'serviceId'";
-
-    public static string From(string schema) =>
-        $"{schema}.mt_events e left join {schema}.mt_doc_streamowner o on o.id = e.stream_id";
-
     public static async Task<List<OwnedEvent>> Read(NpgsqlConnection conn, string sql, CancellationToken ct,
         params (string Name, object? Value)[] parameters)
     {

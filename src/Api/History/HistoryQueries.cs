@@ -1,13 +1,11 @@
 using System.Text.Json;
 using System.Text;
-using Conpaas.Api.Hosting;
 using Conpaas.Api.Identity;
 using Conpaas.Domain;
 using Conpaas.Domain.Users;
 using Conpaas.EventStore;
 using Conpaas.EventStore.History;
 using Marten;
-using Microsoft.Extensions.Options;
 
 namespace Conpaas.Api.History;
 
@@ -22,7 +20,7 @@ public sealed record AuditFilter(string? Username, Guid? ApplicationId, IReadOnl
 /// The audit history, read straight from the event log: one stream (history) or all the streams the caller may
 /// see (auditLog). Ownership comes from <see cref="StreamOwner"/>, which outlives deleted applications and removed services.
 /// </summary>
-public sealed class HistoryQueries(IDocumentStore store, IQuerySession session, Caller caller, IOptions<DirectorOptions> options)
+public sealed class HistoryQueries(IDocumentStore store, IQuerySession session, Caller caller)
 {
     public const int MaxPageSize = 1000;
 
@@ -34,8 +32,7 @@ public sealed class HistoryQueries(IDocumentStore store, IQuerySession session, 
         var owner = await session.LoadAsync<StreamOwner>(streamId, ct);
         if (owner is null || !caller.MaySee(owner.OwnerId)) throw DomainError.NotFound($"Nothing found with id {streamId}").ToException();
 
-        var sql = $"select {EventRows.Columns} from {EventRows.From(Schema)} where e.stream_id = @stream and e.version > @after order by e.version limit @limit";
-        var rows = await Read(sql, ct, ("stream", streamId), ("after", from), ("limit", first + 1));
+        var rows = await Read(Sql.StreamHistory, ct, ("stream", streamId), ("after", from), ("limit", first + 1));
         return Page(rows, first, e => Cursor.Write('v', e.Version));
     }
 
@@ -53,19 +50,7 @@ public sealed class HistoryQueries(IDocumentStore store, IQuerySession session, 
         }
 
         var types = filter?.Types?.Select(EventCatalog.StoredName).ToArray();
-        var sql = $"""
-            select {EventRows.Columns} from {EventRows.From(Schema)}
-            where o.id is not null
-              and (@visible::uuid is null or o.owner_id = @visible)
-              and (@owner::uuid is null or o.owner_id = @owner)
-              and (@application::uuid is null or o.application_id = @application)
-              and (@types::text[] is null or e.type = any(@types))
-              and (@from::timestamptz is null or e.timestamp >= @from)
-              and (@to::timestamptz is null or e.timestamp <= @to)
-              and e.seq_id > @after
-            order by e.seq_id limit @limit
-            """;
-        var rows = await Read(sql, ct,
+        var rows = await Read(Sql.AuditLog, ct,
             ("visible", me.IsAdmin ? null : me.Id), ("owner", byUser), ("application", filter?.ApplicationId), ("types", (object?)types),
             ("from", filter?.From), ("to", filter?.To), ("after", from), ("limit", first + 1));
         return Page(rows, first, e => Cursor.Write('s', e.Sequence));
@@ -75,16 +60,10 @@ public sealed class HistoryQueries(IDocumentStore store, IQuerySession session, 
     public async Task<List<HistoryEvent>> Range(Guid? streamId, long after, long upTo, int limit, CancellationToken ct)
     {
         var me = caller.RequireUser();
-        var sql = $"""
-            select {EventRows.Columns} from {EventRows.From(Schema)}
-            where o.id is not null and (@visible::uuid is null or o.owner_id = @visible) and (@stream::uuid is null or e.stream_id = @stream)
-              and e.seq_id > @after and e.seq_id <= @upTo
-            order by e.seq_id limit @limit
-            """;
-        return await Read(sql, ct, ("visible", me.IsAdmin ? null : me.Id), ("stream", streamId), ("after", after), ("upTo", upTo), ("limit", limit));
+        return await Read(Sql.OwnedRange, ct, ("visible", me.IsAdmin ? null : me.Id), ("stream", streamId), ("after", after), ("upTo", upTo), ("limit", limit));
     }
 
-    private string Schema => options.Value.Schema;
+    private EventLogSql Sql => EventLogSql.For(store.Options);
 
     private static void CheckPageSize(int first)
     {

@@ -21,14 +21,16 @@ public static class StoreSetup
     {
         var director = builder.Configuration.GetSection(DirectorOptions.Section).Get<DirectorOptions>() ?? new DirectorOptions();
         var connectionString = ConnectionString(builder.Configuration);
-        // Outside development the schema changes only through the migrate verb, never as a side effect of a start.
+        // Outside development the schema changes only through the migrate verb, never as a side effect of a start:
+        // the Critter Stack's production profile (below) says so, and Director:AutoMigrate, when set, decides instead.
         var autoMigrate = OperatorCommands.AutoMigrate(builder);
-        var autoCreate = autoMigrate ? AutoCreate.CreateOrUpdate : AutoCreate.None;
+        AutoCreate? autoCreate = builder.Configuration.GetValue<bool?>("Director:AutoMigrate") is null ? null
+            : autoMigrate ? AutoCreate.CreateOrUpdate : AutoCreate.None;
 
         var marten = builder.Services.AddMarten(services =>
             {
                 var opts = new StoreOptions();
-                DirectorStore.Configure(opts, connectionString, director.Schema, autoCreate);
+                DirectorStore.Configure(opts, connectionString, director.Schema, autoCreate, services.GetRequiredService<ILoggerFactory>());
                 opts.Logger(new StoreLogger(services.GetRequiredService<ILogger<IDocumentStore>>()));
                 return opts;
             })
@@ -42,12 +44,14 @@ public static class StoreSetup
         {
             x.Development.GeneratedCodeMode = TypeLoadMode.Static;
             x.Production.GeneratedCodeMode = TypeLoadMode.Static;
+            x.Development.ResourceAutoCreate = AutoCreate.CreateOrUpdate;
+            x.Production.ResourceAutoCreate = AutoCreate.None;
         });
         builder.Host.UseWolverine(opts =>
         {
             opts.ApplicationAssembly = typeof(StoreSetup).Assembly;
             opts.Durability.Mode = director.DurabilityMode == "Solo" ? DurabilityMode.Solo : DurabilityMode.Balanced;
-            opts.AutoBuildMessageStorageOnStartup = autoCreate;
+            if (autoCreate is { } explicitly) opts.AutoBuildMessageStorageOnStartup = explicitly;
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
             opts.ConfigureCloudAgents(builder.Configuration);

@@ -32,8 +32,7 @@ public sealed class Authenticator(IQuerySession session, TimeProvider clock)
             var batch = session.CreateBatchQuery();
             var viewRead = batch.Load<SessionView>(hash);
             var userRead = batch.Query<User>(
-                $"where d.id = (select cast(s.data ->> 'userId' as uuid) from {session.DocumentStore.Options.DatabaseSchemaName}.mt_doc_sessionview s where s.id = ?)",
-                hash);
+                Conpaas.EventStore.History.EventLogSql.For(session.DocumentStore.Options).UserOfSession, hash);
             await batch.Execute(ct);
             view = await viewRead;
             user = (await userRead).SingleOrDefault();

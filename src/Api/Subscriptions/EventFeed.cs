@@ -1,9 +1,7 @@
 using System.Threading.Channels;
-using Conpaas.Api.Hosting;
 using Conpaas.Api.History;
-using Conpaas.EventStore.Live;
+using Conpaas.EventStore.History;
 using Marten;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Conpaas.Api.Subscriptions;
@@ -34,10 +32,9 @@ public sealed class SubscriberTooSlowException() : Exception("The subscriber fel
 /// the subscribers that want it. A gap in the sequence is waited for until every transaction that could still
 /// fill it has ended, so no event is skipped while another transaction is still committing.
 /// </summary>
-public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> options, ILogger<EventFeed> log) : BackgroundService
+public sealed class EventFeed(IDocumentStore store, ILogger<EventFeed> log) : BackgroundService
 {
     public const int DefaultCapacity = 10_000;
-    private const int Page = 1000;
     private const string Tombstone = "tombstone";
     private static readonly TimeSpan IdlePoll = TimeSpan.FromSeconds(1), GapPoll = TimeSpan.FromMilliseconds(20),
         GapLimit = TimeSpan.FromSeconds(10);
@@ -78,7 +75,7 @@ public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> op
 
     private async Task<long> LastCommitted(NpgsqlConnection conn, CancellationToken ct)
     {
-        await using var max = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {Schema}.mt_events", conn);
+        await using var max = new NpgsqlCommand(Sql.LastSequence, conn);
         return (long)(await max.ExecuteScalarAsync(ct))!;
     }
 
@@ -141,7 +138,7 @@ public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> op
         await using (var plans = new NpgsqlCommand("set enable_seqscan = off", conn)) await plans.ExecuteNonQueryAsync(ct);
         if (!_started.Task.IsCompleted) _position = await LastCommitted(conn, ct);
 
-        await using (var listen = new NpgsqlCommand($"listen {NotifyOnCommit.ChannelFor(Schema)}", conn)) await listen.ExecuteNonQueryAsync(ct);
+        await using (var listen = new NpgsqlCommand(Sql.Listen, conn)) await listen.ExecuteNonQueryAsync(ct);
         _started.TrySetResult();
         while (!ct.IsCancellationRequested)
         {
@@ -158,9 +155,7 @@ public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> op
             // With nobody subscribed the feed only keeps its place: numbers and types, no data, no owners.
             bool light;
             lock (_gate) light = _subscribers.Count == 0;
-            var rows = light ? await Positions(conn, ct) : (await EventRows.Read(conn,
-                $"select {EventRows.Columns} from {EventRows.From(Schema)} where e.seq_id > @after order by e.seq_id limit {Page}",
-                ct, ("after", _position))).Select(r => (r.Event.Sequence, r.Event.Type, (OwnedEvent?)r)).ToList();
+            var rows = light ? await Positions(conn, ct) : (await EventRows.Read(conn, Sql.FeedPageAfter, ct, ("after", _position))).Select(r => (r.Event.Sequence, r.Event.Type, (OwnedEvent?)r)).ToList();
             var joined = false;
             foreach (var (sequence, type, row) in rows)
             {
@@ -182,13 +177,13 @@ public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> op
                 }
             }
 
-            if (!joined && rows.Count < Page) return;
+            if (!joined && rows.Count < EventLogSql.FeedPage) return;
         }
     }
 
     private async Task<List<(long Sequence, string Type, OwnedEvent? Row)>> Positions(NpgsqlConnection conn, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand($"select seq_id, type from {Schema}.mt_events where seq_id > @after order by seq_id limit {Page}", conn);
+        await using var cmd = new NpgsqlCommand(Sql.FeedPositionsAfter, conn);
         cmd.Parameters.AddWithValue("after", _position);
         var rows = new List<(long, string, OwnedEvent?)>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -219,11 +214,11 @@ public sealed class EventFeed(IDocumentStore store, IOptions<DirectorOptions> op
         if (stillRunning) log.LogWarning("Sequence gap before {Sequence} still open after {Limit}; moving on", next, GapLimit);
 
         // Read once more: the transaction may have committed between the read and the check.
-        await using var again = new NpgsqlCommand($"select count(*) from {Schema}.mt_events where seq_id > @after and seq_id < @next", conn);
+        await using var again = new NpgsqlCommand(Sql.EventsBetween, conn);
         again.Parameters.AddWithValue("after", _position);
         again.Parameters.AddWithValue("next", next);
         return (long)(await again.ExecuteScalarAsync(ct))! == 0;
     }
 
-    private string Schema => options.Value.Schema;
+    private EventLogSql Sql => EventLogSql.For(store.Options);
 }

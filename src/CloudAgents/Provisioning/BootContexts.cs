@@ -4,17 +4,11 @@ using Conpaas.CloudAgents.Clouds;
 using Conpaas.CloudAgents.Drivers;
 using Conpaas.Domain.Vms;
 using Conpaas.Domain.Vpn;
+using Conpaas.EventStore;
 using Marten;
 using Microsoft.Extensions.Configuration;
 
 namespace Conpaas.CloudAgents.Provisioning;
-
-/// <summary>A secret of this Director, kept in the database so that every node and every restart shares it.</summary>
-public sealed class DirectorSecret
-{
-    public string Id { get; set; } = "";
-    public string Value { get; set; } = "";
-}
 
 /// <summary>Builds a VM's boot context: its VPN place, the Director's URL and a credential only this VM holds.</summary>
 public sealed class BootContexts(IDocumentStore store, ServiceContextFactory contexts, IConfiguration configuration, IServiceProvider services)

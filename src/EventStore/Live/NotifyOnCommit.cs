@@ -1,6 +1,7 @@
 using Marten;
 using Marten.Services;
 using Marten.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Conpaas.EventStore.Live;
 
@@ -11,16 +12,16 @@ namespace Conpaas.EventStore.Live;
 /// commit would wait for the previous one's fsync (no group commit). Commits that land while a NOTIFY is on its
 /// way share the next one. A NOTIFY lost to a crash between commit and send costs a feed at most its idle poll.
 /// </summary>
-public sealed class NotifyOnCommit(string channel) : IDocumentSessionListener
+public sealed class NotifyOnCommit(string channel, ILogger log) : DocumentSessionListenerBase
 {
     private const int Idle = 0, Sending = 1, SendingAndPending = 2;
     private int _state;
+    /// <summary>Whether the last NOTIFY failed: a failure is logged when it starts and when it ends, not at every commit.</summary>
+    private bool _failing;
 
     public static string ChannelFor(string schema) => $"{schema}_events";
 
-    public Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token) => Task.CompletedTask;
-
-    public Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
+    public override Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
     {
         if (commit.GetEvents().Any()) Signal(session.Database);
         return Task.CompletedTask;
@@ -50,21 +51,18 @@ public sealed class NotifyOnCommit(string channel) : IDocumentSessionListener
                 await using var notify = conn.CreateCommand();
                 notify.CommandText = $"notify {channel}";
                 await notify.ExecuteNonQueryAsync();
+                if (_failing) log.LogInformation("NOTIFY on {Channel} works again: live feeds are woken at each commit", channel);
+                _failing = false;
             }
-            catch (Exception)
+            catch (Exception ex)
             {
-                // The database is going away or unreachable: the feeds' idle poll picks the events up.
+                // The database is going away or unreachable: the feeds' idle poll picks the events up, a second late.
+                if (!_failing) log.LogWarning(ex, "NOTIFY on {Channel} failed: live feeds fall back to polling once a second until it works again", channel);
+                else log.LogDebug("NOTIFY on {Channel} failed again: {Error}", channel, ex.Message);
+                _failing = true;
             }
         }
         // Sending → Idle ends the sender; SendingAndPending → Sending sends once more for the commits that came meanwhile.
         while (Interlocked.Decrement(ref _state) > Idle);
-    }
-
-    public void DocumentLoaded(object id, object document)
-    {
-    }
-
-    public void DocumentAddedForStorage(object id, object document)
-    {
     }
 }

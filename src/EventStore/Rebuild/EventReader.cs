@@ -95,7 +95,7 @@ internal sealed class EventReader(DocumentStore store, IReadOnlySet<Type>? handl
         await conn.OpenAsync(ct);
         // Archived events are left out, as Marten's own rebuild leaves them out.
         await using var cmd = new NpgsqlCommand(
-            $"select {string.Join(", ", columns)} from {store.Options.Events.DatabaseSchemaName}.mt_events where is_archived = false order by seq_id", conn);
+            $"select {string.Join(", ", columns)} from {History.EventLogSql.For(store.Options).Events} where is_archived = false order by seq_id", conn);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         var batch = new Row[BatchSize];
         var count = 0;

@@ -109,8 +109,7 @@ public static class ReadModelRebuild
         foreach (var type in published)
             tables[type] = await DocumentTable.For(store.Storage.Database, type, conn, ct);
 
-        var schema = store.Options.Events.DatabaseSchemaName;
-        await Execute(conn, $"lock table {schema}.mt_events in share mode; truncate table {string.Join(", ", tables.Values.Select(t => t.QualifiedName))}", ct);
+        await Execute(conn, $"lock table {History.EventLogSql.For(store.Options).Events} in share mode; truncate table {string.Join(", ", tables.Values.Select(t => t.QualifiedName))}", ct);
         // The secondary indexes of a table filled by COPY alone are dropped and built again after it, in this transaction:
         // one sorted build per index costs less than keeping each up to date row by row. A replayed projection's
         // tables keep theirs (its deletes look documents up by them).

@@ -3,7 +3,7 @@ using JasperFx.Events;
 using Marten;
 using Marten.Events.Projections;
 
-namespace Conpaas.Api.Certificates;
+namespace Conpaas.EventStore.Certificates;
 
 /// <summary>
 /// Every certificate the CA issued, keyed by serial (upper-case hexadecimal), across all users: how revocation finds a
@@ -28,8 +28,9 @@ public sealed class CertificateView
 
 /// <summary>
 /// Keeps <see cref="CertificateView"/> in step with <see cref="CertificateIssued"/> and <see cref="CertificateRevoked"/>,
-/// in the transaction that appends them. A plain <see cref="IProjection"/>: Marten's convention projections need its
-/// source generator, which runs only in the Projections assembly.
+/// in the transaction that appends them. A plain <see cref="IProjection"/> (it declares its event types where it is
+/// registered, <see cref="DirectorStore"/>): a revocation may arrive in the same batch as its issue, which a
+/// convention projection's per-event Project could not see.
 /// </summary>
 public sealed class CertificateProjection : IProjection
 {
