@@ -16,7 +16,7 @@ public static class EventRows
     /// <summary>Select list over mt_events e left join mt_doc_streamowner o.</summary>
     public const string Columns =
         "e.seq_id, e.stream_id, e.version, e.type, e.timestamp, e.user_name, e.correlation_id, e.data::text, " +
-        "o.data->>'kind', o.owner_id, o.application_id, o.data->>'serviceId'";
+        "o.data->>'kind', o.owner_id, o.application_id, o.data->>'serviceId', e.headers->>'manifestDigest'";
 
     public static string From(string schema) =>
         $"{schema}.mt_events e left join {schema}.mt_doc_streamowner o on o.id = e.stream_id";
@@ -41,7 +41,8 @@ public static class EventRows
             var e = new HistoryEvent(
                 reader.GetInt64(0), reader.GetGuid(1), reader.GetInt64(2), EventCatalog.PublicName(reader.GetString(3)),
                 reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? "system" : reader.GetString(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6), Redact(reader.GetString(7)));
+                reader.IsDBNull(6) ? null : reader.GetString(6), Redact(reader.GetString(7)),
+                reader.IsDBNull(12) ? null : reader.GetString(12));
             rows.Add(new OwnedEvent(e,
                 reader.IsDBNull(8) ? null : Enum.Parse<StreamKind>(reader.GetString(8)),
                 reader.IsDBNull(9) ? null : reader.GetGuid(9),

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace Conpaas.Api.History;
 
 public sealed record HistoryEvent(long Sequence, Guid StreamId, long Version, string Type, DateTimeOffset At, string Actor,
-    string? CorrelationId, JsonElement Data);
+    string? CorrelationId, JsonElement Data, string? ManifestDigest = null);
 
 public sealed record HistoryPage(IReadOnlyList<HistoryEvent> Events, string? NextCursor);
 
