@@ -82,11 +82,7 @@ public static class ApplyManifestHandler
 
     /// <summary>Every problem, each with its path in the manifest, in extensions.problems.</summary>
     public static DomainError Refusal(IReadOnlyList<ManifestProblem> problems) =>
-        new(ErrorCode.INVALID_INPUT,
-            problems.Count == 1
-                ? $"The manifest was not applied: {problems[0].Path}: {problems[0].Message}"
-                : $"The manifest was not applied: {problems.Count} problems, listed in extensions.problems",
-            "manifest")
+        new(ErrorCode.INVALID_INPUT, "The manifest was not applied: " + string.Join("; ", problems.Select(p => $"{p.Path}: {p.Message}")), "manifest")
         {
             Extensions = new Dictionary<string, object?>
             {

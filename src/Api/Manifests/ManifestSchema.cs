@@ -16,6 +16,14 @@ public static class ManifestSchema
     /// <summary>Long enough for the largest plan on a loaded database; an apply is one transaction.</summary>
     private static readonly TimeSpan ApplyTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>docs/contract/manifest.schema.json, which cps and the dashboard validate a manifest with before sending it.</summary>
+    public static void MapManifestJsonSchema(WebApplication app)
+    {
+        using var stream = typeof(ManifestSchema).Assembly.GetManifestResourceStream("manifest.schema.json")!;
+        var schema = new StreamReader(stream).ReadToEnd();
+        app.MapGet("/manifest.schema.json", () => Results.Text(schema, "application/schema+json; charset=utf-8"));
+    }
+
     public static void AddManifestQueries(this ObjectGraphType query) =>
         query.Field<NonNullGraphType<JsonScalar>>("manifest")
             .Description("The application's current desired state as a manifest; applying it changes nothing.")

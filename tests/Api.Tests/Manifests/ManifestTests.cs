@@ -233,3 +233,50 @@ public sealed class ManifestTests(DirectorApp app) : IClassFixture<DirectorApp>
         Assert.Matches("^[0-9a-f]{64}$", result.Str("digest"));
     }
 }
+
+/// <summary>The manifests' JSON Schema: served, true to the catalogue, and a real validator agrees with it on the examples.</summary>
+public sealed class ManifestJsonSchemaTests(DirectorApp app) : IClassFixture<DirectorApp>
+{
+    private static string SchemaFile => Path.Combine(Repo.Root, "docs", "contract", "manifest.schema.json");
+
+    [Fact]
+    public async Task the_schema_is_served_as_it_is_in_the_contract()
+    {
+        using var http = new HttpClient { BaseAddress = app.BaseAddress };
+        using var response = await http.GetAsync("/manifest.schema.json", TestContext.Current.CancellationToken);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/schema+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(File.ReadAllText(SchemaFile), await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public void the_schema_names_the_catalogues_types_and_roles_and_the_refused_keys()
+    {
+        var service = JsonNode.Parse(File.ReadAllText(SchemaFile))!["$defs"]!["service"]!;
+        Assert.Equal(Domain.Catalogue.ServiceTypes.All.Select(t => t.Name), service["properties"]!["Type"]!["enum"]!.AsArray().Select(n => n!.GetValue<string>()));
+        var roles = service["allOf"]!.AsArray().ToDictionary(
+            a => a!["if"]!["properties"]!["Type"]!["const"]!.GetValue<string>(),
+            a => a!["then"]!["properties"]!["StartupInstances"]!["propertyNames"]!["enum"]!.AsArray().Select(n => n!.GetValue<string>()).ToList());
+        Assert.Equal(Domain.Catalogue.ServiceTypes.All.ToDictionary(t => t.Name, t => t.Roles.Select(r => r.Name).ToList()), roles);
+        Assert.All(Domain.Manifests.ManifestParser.NotSupported.Keys, key => Assert.NotNull(service["properties"]![key]!["not"]));
+    }
+
+    [Fact]
+    public async Task ajv_finds_the_examples_valid_and_the_bad_manifests_invalid()
+    {
+        var examples = Directory.GetFiles(Path.Combine(Repo.Root, "examples", "manifests"), "*.json").Order()
+            .Select(f => Path.GetRelativePath(Repo.Root, f)).ToList();
+        var invalid = Directory.GetFiles(Path.Combine(Repo.Root, "tests", "Api.Tests", "Manifests", "Invalid"), "*.json").Order()
+            .Select(f => Path.GetRelativePath(Repo.Root, f)).ToList();
+        Assert.Equal(3, examples.Count);
+
+        var output = await NodeTools.Run("validate-manifests.mjs", ["ajv"], [.. examples, "--invalid", .. invalid]);
+
+        Assert.Equal(examples.Count + invalid.Count, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        // The Director's own parser agrees with the schema on every one of them.
+        string Read(string file) => File.ReadAllText(Path.Combine(Repo.Root, file));
+        Assert.All(examples, f => Assert.Empty(Domain.Manifests.ManifestParser.Parse(Read(f)).Problems));
+        Assert.All(invalid, f => Assert.NotEmpty(Domain.Manifests.ManifestParser.Parse(Read(f)).Problems));
+    }
+}
