@@ -63,6 +63,8 @@ public static class ApplyManifestHandler
             }
             catch (Exception ex) when (Errors.IsUniqueViolation(ex))
             {
+                // Another apply (or createApplication) made the application first: planning again converges onto it.
+                if (existing is null) throw new JasperFx.ConcurrencyException($"Application '{manifest.Application}' was created meanwhile", ex);
                 throw ApplicationDecisions.NameTaken(manifest.Application).ToException();
             }
 

@@ -89,6 +89,19 @@ public sealed class ManifestTests(DirectorApp app) : IClassFixture<DirectorApp>
     }
 
     [Fact]
+    public async Task the_same_new_manifest_applied_twice_at_once_makes_one_application()
+    {
+        var user = await ServiceScenario.ForNewUser(app);
+        var manifest = Example("helloworld.json", Name());
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Applied(user, manifest)));
+
+        Assert.Single((await user.Client.Ok(Ops.Applications))["applications"]!.AsArray());
+        Assert.Single(results, r => r.Items("steps").Count > 0);
+        Assert.Single(results.Select(r => r["application"]!.Str("id")).Distinct());
+    }
+
+    [Fact]
     public async Task a_dry_run_answers_the_plan_and_writes_nothing()
     {
         var user = await ServiceScenario.ForNewUser(app);
