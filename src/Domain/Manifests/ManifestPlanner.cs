@@ -148,7 +148,7 @@ public static class ManifestPlanner
         // Scale-requested nodes during PROLOGUE raise the desired counts; the service is RUNNING once all are ready.
         var more = ServiceRules.RequestNodes(service, NodeRequestReason.Scale,
             extra.SelectMany(e => Enumerable.Repeat(new ServiceRules.Wanted(VmRole.AGENT, e.Role, cloud), e.Count)).ToList(), ctx);
-        run.Step(null, wanted.Path + ".StartupInstances", wanted.Name, "", more, service.Id, app, service);
+        run.Also(wanted.Path + ".StartupInstances", more, service.Id, app, service);
     }
 
     private const string CloudsDefault = Clouds.CloudDirectory.Default;
@@ -189,9 +189,16 @@ public static class ManifestPlanner
 
         public void Problem(ManifestProblem problem) => Problems.Add(problem);
 
-        /// <summary>Records an accepted decision with something to do (a null action adds to the previous step); false when refused.</summary>
-        public bool Step(ManifestAction? action, string path, string? service, string description, Decision decision, Guid target,
-            Application? app = null, Service? aggregate = null)
+        /// <summary>Records an accepted decision that does something as a step; false when refused (the problem is recorded).</summary>
+        public bool Step(ManifestAction action, string path, string? service, string description, Decision decision, Guid target,
+            Application? app = null, Service? aggregate = null) =>
+            Take(new ManifestStep(action, path, service, description), path, decision, target, app, aggregate);
+
+        /// <summary>A decision that belongs to the previous step (the extra nodes of a start).</summary>
+        public bool Also(string path, Decision decision, Guid target, Application app, Service aggregate) =>
+            Take(null, path, decision, target, app, aggregate);
+
+        private bool Take(ManifestStep? step, string path, Decision decision, Guid target, Application? app, Service? aggregate)
         {
             if (decision.Error is { } error)
             {
@@ -200,7 +207,7 @@ public static class ManifestPlanner
             }
 
             if (decision.Events.Count == 0 && decision.Others.Count == 0) return true;
-            if (action is { } a) Steps.Add(new ManifestStep(a, path, service, description));
+            if (step is not null) Steps.Add(step);
             foreach (var e in decision.Events) Record(target, e, app, aggregate);
             foreach (var other in decision.Others) Record(other.StreamId, other.Event, app, aggregate);
             return true;
