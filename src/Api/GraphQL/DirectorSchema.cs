@@ -17,6 +17,7 @@ public sealed class DirectorQuery : ObjectGraphType
         this.AddServiceQueries();
         this.AddHistoryQueries();
         this.AddCreditQueries();
+        Manifests.ManifestSchema.AddManifestQueries(this);
         Hosting.CheckSchema.AddCheckQueries(this);
     }
 }
@@ -30,6 +31,7 @@ public sealed class DirectorMutation : ObjectGraphType
         this.AddServiceMutations();
         Certificates.CertificateSchema.AddCertificateMutations(this);
         this.AddCreditMutations();
+        Manifests.ManifestSchema.AddManifestMutations(this);
     }
 }
 

@@ -36,7 +36,8 @@ public static class EventRows
             var e = new HistoryEvent(
                 reader.GetInt64(0), reader.GetGuid(1), reader.GetInt64(2), EventCatalog.PublicName(reader.GetString(3)),
                 reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? "system" : reader.GetString(5),
-                reader.IsDBNull(6) ? null : reader.GetString(6), Redact(reader.GetString(7)));
+                reader.IsDBNull(6) ? null : reader.GetString(6), Redact(reader.GetString(7)),
+                reader.IsDBNull(12) ? null : reader.GetString(12));
             rows.Add(new OwnedEvent(e,
                 reader.IsDBNull(8) ? null : Enum.Parse<StreamKind>(reader.GetString(8)),
                 reader.IsDBNull(9) ? null : reader.GetGuid(9),

@@ -10,7 +10,7 @@ using Marten;
 namespace Conpaas.Api.History;
 
 public sealed record HistoryEvent(long Sequence, Guid StreamId, long Version, string Type, DateTimeOffset At, string Actor,
-    string? CorrelationId, JsonElement Data);
+    string? CorrelationId, JsonElement Data, string? ManifestDigest = null);
 
 public sealed record HistoryPage(IReadOnlyList<HistoryEvent> Events, string? NextCursor);
 

@@ -18,6 +18,8 @@ public sealed class HistoryEventType : ObjectGraphType<HistoryEvent>
         Field<NonNullGraphType<StringGraphType>>("actor").Description("User name that caused it, or \"system\".").Resolve(c => c.Source.Actor);
         Field<StringGraphType>("correlationId").Resolve(c => c.Source.CorrelationId);
         Field<NonNullGraphType<JsonScalar>>("data").Resolve(c => c.Source.Data);
+        Field<StringGraphType>("manifestDigest").Description("The digest of the manifest whose apply caused it (applyManifest), else null.")
+            .Resolve(c => c.Source.ManifestDigest);
     }
 }
 

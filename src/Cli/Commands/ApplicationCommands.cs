@@ -7,7 +7,7 @@ internal static class ApplicationCommands
 {
     public static Command Build(Globals g) => new("app", "Your applications: groups of services on one private network")
     {
-        List(g), Create(g), Rename(g), Delete(g),
+        List(g), Create(g), Rename(g), Delete(g), ManifestCommands.Apply(g), ManifestCommands.Export(g),
     };
 
     public static Argument<string> AppArgument() => new("APP") { Description = "The application's name or id" };

@@ -41,11 +41,12 @@ public sealed class EventLogSql
 
     /// <summary>
     /// The columns every owned-event read returns, in this order: seq_id, stream_id, version, type, timestamp,
-    /// user_name, correlation_id, data as text, then the owner's kind, owner, application and service.
+    /// user_name, correlation_id, data as text, then the owner's kind, owner, application and service, then the
+    /// manifest digest the event's header carries (null unless a manifest's apply appended it).
     /// </summary>
     private const string OwnedColumns =
         "e.seq_id, e.stream_id, e.version, e.type, e.timestamp, e.user_name, e.correlation_id, e.data::text, " +
-        "o.data->>'kind', o.owner_id, o.application_id, o.data->>'serviceId'";
+        "o.data->>'kind', o.owner_id, o.application_id, o.data->>'serviceId', e.headers->>'manifestDigest'";
 
     // The live feed (sequence order; @after is the feed's position).
 

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { gql } from '../api.js';
 import { Link } from '../router.js';
 import { ErrorText, Field, StateBadge, useAction, useQuery } from '../ui.js';
+import { DeployFromManifest } from './manifest.js';
 
 const query = 'query { applications { id name version network services { id name type state } } }';
 
@@ -18,6 +19,7 @@ export function AppsPage() {
       : html`<ul class="cards" aria-label="Applications">
           ${data.applications.map((a) => html`<${ApplicationCard} key=${a.id} app=${a} onChanged=${reload} />`)}
         </ul>`)}
+    <${DeployFromManifest} onApplied=${reload} />
   </main>`;
 }
 
