@@ -100,6 +100,7 @@ public static class DirectorHost
         app.MapHealthChecks("/health", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
             { ResponseWriter = DatabaseHealthCheck.Write, Predicate = check => !check.Tags.Contains(Telemetry.ReadyTag) });
         Agents.AgentEndpoints.MapAgentEndpoints(app);
+        Downloads.CpsDownloads.MapCpsDownloads(app);
         app.MapDashboard();
         return app;
     }
