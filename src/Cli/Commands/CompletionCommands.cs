@@ -60,7 +60,7 @@ internal static class CompletionCommands
         IEnumerable<string> candidates = previous is "-a" or "--application" ? [] : root.Parse(words).GetCompletions().Select(c => c.Label);
         var wanted = previous is "-a" or "--application" ? "APP"
             : typing.StartsWith('-') ? null
-            : before.CommandResult.Command.Arguments.FirstOrDefault(a => a.Name is "APP" or "SERVICE" && before.GetResult(a) is null)?.Name;
+            : before.CommandResult.Command.Arguments.FirstOrDefault(a => a.Name is "APP" or "SERVICE" && before.GetResult(a) is not { Tokens.Count: > 0 })?.Name;
         if (wanted is not null) candidates = candidates.Concat(await Names(ctx, wanted == "SERVICE"));
         return candidates.Where(c => c.StartsWith(typing, StringComparison.Ordinal) && !c.StartsWith("__", StringComparison.Ordinal)).Distinct();
     }

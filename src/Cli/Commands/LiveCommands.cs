@@ -23,7 +23,7 @@ internal static class LiveCommands
             await Watch(ctx, r.GetValue(timeout), async () =>
             {
                 var data = await ctx.Send("""
-                    query($id: ID!) { service(id: $id) { ...S nodes { id name role serviceRole state stateReason cloud address vpnAddress } } }
+                    query($id: ID!) { service(id: $id) { ...S nodes { id name role serviceRole state stateReason cloud address vpnAddress chargedHours } } }
                     """ + ServiceCommands.Fields, new { id = found.Id });
                 return (data, data["service"]);
             }, s => ServiceLines(ctx, s), s => s.Text("state") == target);
