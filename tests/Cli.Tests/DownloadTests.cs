@@ -29,6 +29,7 @@ public sealed class DownloadsApp : DirectorApp
 /// at /download/cps-linux-x64 with its checksum, and what is downloaded runs. The one publish (about a minute) is
 /// this test's; arm64 is left out here (the same script and endpoint).
 /// </summary>
+[Collection(BuildsCps.Name)]
 public sealed class DownloadTests(DownloadsApp director) : IClassFixture<DownloadsApp>
 {
     [Fact]
