@@ -49,6 +49,8 @@ public sealed class LiveTests(DirectorApp director) : IClassFixture<DirectorApp>
             .Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!["services"]![0]!["state"]!.GetValue<string>()).ToList();
         Assert.Equal("INIT", states[0]);
         Assert.Equal("PROLOGUE", states[^1]);
+        var lines = watch.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(lines.Length, lines.Distinct().Count()); // a line per change, not per event
     }
 
     [Fact]

@@ -127,14 +127,21 @@ internal static class LiveCommands
         Func<JsonNode, IReadOnlyList<string>> render, Func<JsonNode, bool> done)
     {
         var screen = new Screen(ctx);
-        await Until(ctx, timeout > 0 ? TimeSpan.FromSeconds(timeout) : null, async () =>
+        string? printed = null;
+        await Until(ctx, timeout > 0 ? TimeSpan.FromSeconds(timeout) : null, fetch, done, current =>
         {
-            var (data, current) = await fetch();
-            if (ctx.Json && current is not null) ctx.Out.WriteLine(current.ToJsonString());
-            return (data, current);
-        }, done, current =>
-        {
-            if (!ctx.Json) screen.Draw(render(current));
+            if (!ctx.Json)
+            {
+                screen.Draw(render(current));
+                return;
+            }
+
+            // One line per change: an event that changed nothing shown prints nothing.
+            var json = current.ToJsonString();
+            if (json == printed) return;
+            ctx.Out.WriteLine(json);
+            ctx.Out.Flush();
+            printed = json;
         }, () => "the state given with --until");
     }
 
