@@ -28,11 +28,9 @@ internal sealed class CommandContext : IDisposable
         Director = DirectorClient.ParseAddress(
             NonEmpty(director) ?? Env("CPS_DIRECTOR") ?? NonEmpty(Settings.Director) ?? CpsSettings.DefaultDirector);
         // A session token goes only to the Director that issued it.
-        var token = Settings.Director is { Length: > 0 } saved && DirectorClient.ParseAddress(saved) == Director ? Settings.Token : null;
-        SignedIn = token is not null;
-        Token = token;
+        Token = Settings.Director is { Length: > 0 } saved && DirectorClient.ParseAddress(saved) == Director ? Settings.Token : null;
         CaPem = TrustedCa(NonEmpty(caFile) ?? Env("CPS_CA"));
-        _client = new DirectorClient(Director, token, RequestTimeout, CaPem);
+        _client = new DirectorClient(Director, Token, RequestTimeout, CaPem);
     }
 
     public bool Quiet { get; }
@@ -54,7 +52,7 @@ internal sealed class CommandContext : IDisposable
 
     /// <summary>The Director's URL as people write it (no trailing slash).</summary>
     public string DirectorName => Director.ToString().TrimEnd('/');
-    public bool SignedIn { get; }
+    public bool SignedIn => Token is not null;
 
     /// <summary>The CA to trust: the file given (--ca, $CPS_CA), else the one `cps trust` pinned for this Director.</summary>
     private string? TrustedCa(string? file)
