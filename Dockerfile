@@ -16,6 +16,8 @@ COPY --from=web /src/src/Api/wwwroot/ src/Api/wwwroot/
 # where AgentPackage packs them into the tarball the VMs download.
 RUN dotnet publish src/Api -c Release -o /app -nologo \
  && test -f /app/Conpaas.Agent.dll && test -f /app/Conpaas.Agent.runtimeconfig.json && test -f /app/Conpaas.Agent.deps.json
+# cps as self-contained binaries, served at /download/cps-linux-x64 and -arm64 (README, "Installing cps").
+RUN scripts/cps-publish.sh /app/cps && test -x /app/cps/cps-linux-x64 && test -x /app/cps/cps-linux-arm64
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 # curl for the HEALTHCHECK (the runtime image has none).

@@ -15,6 +15,7 @@ export ConnectionStrings__Director="${ConnectionStrings__Director:-$(CONPAAS_PG_
 scripts/web.sh   # the dashboard's bundle, rebuilt only when web/ changed
 echo "Building the Director…" >&2
 dotnet build src/Api/Conpaas.Api.csproj -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+scripts/cps-publish.sh   # cps for /download/cps-linux-*: a few minutes the first time, then only when src/Cli changed
 
 out="$repo/src/Api/bin/Release/net10.0"
 export ASPNETCORE_CONTENTROOT="$out"

@@ -13,11 +13,13 @@ internal sealed class CommandContext : IDisposable
     private readonly DirectorClient _client;
 
     public CommandContext(TextWriter output, TextWriter error, string configDirectory, Func<string, string?> environment,
-        Func<string, string?>? readSecret, bool json, string? director, string? caFile, CancellationToken ct)
+        Func<string, string?>? readSecret, bool json, bool quiet, bool terminal, string? director, string? caFile, CancellationToken ct)
     {
         Out = output;
         Err = error;
         Json = json;
+        Quiet = quiet;
+        Terminal = terminal;
         Cancellation = ct;
         _configDirectory = configDirectory;
         _environment = environment;
@@ -26,10 +28,20 @@ internal sealed class CommandContext : IDisposable
         Director = DirectorClient.ParseAddress(
             NonEmpty(director) ?? Env("CPS_DIRECTOR") ?? NonEmpty(Settings.Director) ?? CpsSettings.DefaultDirector);
         // A session token goes only to the Director that issued it.
-        var token = Settings.Director is { Length: > 0 } saved && DirectorClient.ParseAddress(saved) == Director ? Settings.Token : null;
-        SignedIn = token is not null;
-        _client = new DirectorClient(Director, token, RequestTimeout, TrustedCa(NonEmpty(caFile) ?? Env("CPS_CA")));
+        Token = Settings.Director is { Length: > 0 } saved && DirectorClient.ParseAddress(saved) == Director ? Settings.Token : null;
+        CaPem = TrustedCa(NonEmpty(caFile) ?? Env("CPS_CA"));
+        _client = new DirectorClient(Director, Token, RequestTimeout, CaPem);
     }
+
+    public bool Quiet { get; }
+    /// <summary>Standard output is a terminal: live views redraw in place.</summary>
+    public bool Terminal { get; }
+    /// <summary>Colours only on a terminal, and never with NO_COLOR set (no-color.org).</summary>
+    public bool Color => Terminal && !Json && Env("NO_COLOR") is null;
+    /// <summary>The session token for this Director (null when not signed in): subscriptions send it too.</summary>
+    public string? Token { get; }
+    /// <summary>The CA trusted for this Director (null: the system's roots).</summary>
+    public string? CaPem { get; }
 
     public TextWriter Out { get; }
     public TextWriter Err { get; }
@@ -40,7 +52,7 @@ internal sealed class CommandContext : IDisposable
 
     /// <summary>The Director's URL as people write it (no trailing slash).</summary>
     public string DirectorName => Director.ToString().TrimEnd('/');
-    public bool SignedIn { get; }
+    public bool SignedIn => Token is not null;
 
     /// <summary>The CA to trust: the file given (--ca, $CPS_CA), else the one `cps trust` pinned for this Director.</summary>
     private string? TrustedCa(string? file)
@@ -59,6 +71,12 @@ internal sealed class CommandContext : IDisposable
 
     public Task<JsonObject> Send(string query, object? variables = null) => _client.Send(query, variables, Cancellation);
 
+    /// <summary>A plain-text resource of the Director, e.g. "ca/certificate".</summary>
+    public Task<string> GetText(string path) => _client.GetText(path, Cancellation);
+
+    /// <summary>~/.conpaas: settings, certificates.</summary>
+    public string ConfigDirectory => _configDirectory;
+
     /// <summary>The raw data with --json, else what <paramref name="human"/> writes.</summary>
     public void Show(JsonObject data, Action<TextWriter> human)
     {
@@ -66,8 +84,18 @@ internal sealed class CommandContext : IDisposable
         else human(Out);
     }
 
-    /// <summary>A progress line: on standard output for people, on standard error with --json (which keeps stdout parseable).</summary>
-    public void Note(string line) => (Json ? Err : Out).WriteLine(line);
+    /// <summary>A confirmation: the data with --json, else one line unless --quiet.</summary>
+    public void Confirm(JsonObject data, string line)
+    {
+        if (Json) Output.Json(Out, data);
+        else if (!Quiet) Out.WriteLine(line);
+    }
+
+    /// <summary>A progress line: on standard output for people, on standard error with --json (which keeps stdout parseable); none with --quiet.</summary>
+    public void Note(string line)
+    {
+        if (!Quiet) (Json ? Err : Out).WriteLine(line);
+    }
 
     public void Save(CpsSettings settings)
     {
@@ -76,6 +104,12 @@ internal sealed class CommandContext : IDisposable
     }
 
     public string SettingsPath => Path.Combine(_configDirectory, CpsSettings.FileName);
+
+    /// <summary>Asks for a signed-in session before anything is sent; <paramref name="what"/> says what needs it.</summary>
+    public void RequireSignIn(string what)
+    {
+        if (!SignedIn) throw CliError.Refused($"Not logged in at {DirectorName}: {what} needs a session", "UNAUTHENTICATED");
+    }
 
     public string? Env(string name) => NonEmpty(_environment(name));
 

@@ -40,19 +40,25 @@ public sealed record CpsSettings
         }
     }
 
-    /// <summary>Written to a new file created 0600 and renamed over the old one, so the token is never readable by others.</summary>
-    public void Save(string directory)
+    /// <summary>Written 0600: it holds the session token.</summary>
+    public void Save(string directory) => WritePrivate(directory, FileName, stream => JsonSerializer.Serialize(stream, this, Json));
+
+    /// <summary>
+    /// A file of ~/.conpaas only its owner may read (the folder 0700): written to a new file created 0600 and renamed over
+    /// the old one, so that its content is never readable by others, not even for a moment.
+    /// </summary>
+    public static void WritePrivate(string directory, string name, Action<Stream> write)
     {
         var ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         if (OperatingSystem.IsWindows()) Directory.CreateDirectory(directory);
         else Directory.CreateDirectory(directory, ownerOnly | UnixFileMode.UserExecute);
 
-        var path = Path.Combine(directory, FileName);
+        var path = Path.Combine(directory, name);
         var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = ownerOnly;
         using (var stream = new FileStream(temporary, options))
-            JsonSerializer.Serialize(stream, this, Json);
+            write(stream);
         File.Move(temporary, path, overwrite: true);
     }
 }

@@ -82,6 +82,26 @@ public sealed class DirectorClient(Uri director, string? token, TimeSpan timeout
         }
     }
 
+    /// <summary>A plain-text resource of the Director (e.g. ca/certificate), over the same trusted connection as the API.</summary>
+    public async Task<string> GetText(string path, CancellationToken ct)
+    {
+        var url = new Uri(Director, path);
+        try
+        {
+            using var response = await _http.GetAsync(url, ct);
+            var text = await response.Content.ReadAsStringAsync(ct);
+            return response.IsSuccessStatusCode ? text : throw CliError.Unreachable(url.ToString(), $"it answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+        }
+        catch (HttpRequestException ex)
+        {
+            throw CliError.Unreachable(url.ToString(), ex.InnerException?.Message ?? ex.Message);
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw CliError.Unreachable(url.ToString(), $"no answer within {timeout.TotalSeconds:0} s");
+        }
+    }
+
     private static JsonObject? Parse(string body)
     {
         try
@@ -94,7 +114,7 @@ public sealed class DirectorClient(Uri director, string? token, TimeSpan timeout
         }
     }
 
-    private static CliError Refusal(JsonArray errors)
+    internal static CliError Refusal(JsonArray errors)
     {
         var first = errors[0];
         var messages = errors.Select(e => e?["message"]?.GetValue<string>()).OfType<string>().Distinct();

@@ -56,6 +56,12 @@ internal static class Output
             ? at.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)
             : node.Text(field);
 
+    /// <summary>A time as people type it (local time without an offset), as the API's ISO-8601; null stays null.</summary>
+    public static string? ParseTime(string? text, string option) =>
+        text is null ? null
+        : DateTimeOffset.TryParse(text, CultureInfo.CurrentCulture, DateTimeStyles.AssumeLocal, out var at) ? at.ToString("O", CultureInfo.InvariantCulture)
+        : throw CliError.BadUsage($"{option}: '{text}' is not a time (e.g. 2026-12-01T10:00Z, or 2026-12-01 10:00 in local time)");
+
     /// <summary>"backend=1 web=2" from a nodeCounts list.</summary>
     public static string NodeCounts(this JsonNode? service) =>
         string.Join(" ", service.Array("nodeCounts").Select(c => $"{c.Text("role")}={c.Text("count")}"));

@@ -5,7 +5,7 @@ namespace Conpaas.Cli;
 internal static class Program
 {
     private static Task<int> Main(string[] args) =>
-        Cli.Run(args, Console.Out, Console.Error, CpsSettings.DefaultDirectory,
+        Cli.Run(args, Console.Out, Console.Error, CpsSettings.DefaultDirectory, terminal: !Console.IsOutputRedirected,
             readSecret: Console.IsInputRedirected ? null : ReadSecret);
 
     /// <summary>Reads a line from the terminal without echoing it.</summary>

@@ -67,9 +67,20 @@ public sealed class ApplicationTests(DirectorApp director) : IClassFixture<Direc
     }
 
     [Fact]
+    public async Task quiet_leaves_out_confirmations_but_not_what_was_asked_for()
+    {
+        var ann = await director.NewUser();
+        Assert.Equal("", (await ann.Ok("app", "create", "shop", "--quiet")).Out);
+        Assert.Equal("", (await ann.Ok("app", "rename", "shop", "store", "-q")).Out);
+        Assert.Equal(["store"], (await ann.Ok("app", "list", "--quiet")).Column("NAME"));
+        Assert.Equal("store2", (await ann.Json("app", "rename", "store", "store2", "--quiet"))["renameApplication"]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task applications_need_a_login()
     {
         var stranger = director.NewShell();
-        await stranger.Fails(1, "(UNAUTHENTICATED)", "app", "list", "--director", director.BaseAddress.ToString());
+        var refused = await stranger.Fails(1, "(UNAUTHENTICATED)", "app", "list", "--director", director.BaseAddress.ToString());
+        Assert.Contains("hint: sign in with 'cps login USER'", refused.Err);
     }
 }

@@ -11,8 +11,9 @@ public sealed class UsageTests : IDisposable
     [Fact]
     public async Task an_unreachable_director_exits_3_and_names_its_url()
     {
-        await _shell.Fails(3, "error: Cannot reach the director at http://127.0.0.1:1/graphql: Connection refused (UNREACHABLE)",
+        var refused = await _shell.Fails(3, "error: Cannot reach the director at http://127.0.0.1:1/graphql: Connection refused (UNREACHABLE)",
             "app", "list", "--director", "http://127.0.0.1:1");
+        Assert.Contains("hint: is the Director running there? Name another with --director URL or $CPS_DIRECTOR", refused.Err);
 
         _shell.Environment["CPS_DIRECTOR"] = "127.0.0.1:1";
         await _shell.Fails(3, "http://127.0.0.1:1/graphql", "director", "version");

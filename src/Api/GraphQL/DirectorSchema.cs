@@ -13,6 +13,9 @@ public sealed class DirectorQuery : ObjectGraphType
         Name = "Query";
         Field<NonNullGraphType<StringGraphType>>("version").Description("Director version, no sign-in needed.")
             .Resolve(_ => DirectorVersion.Value);
+        Field<NonNullGraphType<StringGraphType>>("contractVersion").Description(DirectorVersion.ContractDescription)
+            .Resolve(_ => DirectorVersion.Contract);
+        Certificates.CertificateListing.AddCertificateQueries(this);
         this.AddIdentityQueries();
         this.AddServiceQueries();
         this.AddHistoryQueries();
@@ -49,6 +52,12 @@ public sealed class DirectorSchema : Schema
 
 public static class DirectorVersion
 {
+    /// <summary>The version of docs/contract/api.graphql this Director serves; cps warns when it is newer than its own.</summary>
+    public const string Contract = "1.1";
+
+    public const string ContractDescription =
+        "MAJOR.MINOR of the API contract, no sign-in needed: MINOR grows when fields are added, MAJOR when one changes or goes.";
+
     public static readonly string Value =
         typeof(DirectorVersion).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
 }

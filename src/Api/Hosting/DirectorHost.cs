@@ -101,6 +101,7 @@ public static class DirectorHost
             { ResponseWriter = DatabaseHealthCheck.Write, Predicate = check => !check.Tags.Contains(Telemetry.ReadyTag) });
         Agents.AgentEndpoints.MapAgentEndpoints(app);
         Manifests.ManifestSchema.MapManifestJsonSchema(app);
+        Downloads.CpsDownloads.MapCpsDownloads(app);
         app.MapDashboard();
         return app;
     }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Reflection;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 
@@ -149,8 +148,7 @@ internal static class DirectorCommands
         g.Handle(command, async (ctx, _) =>
         {
             var data = await ctx.Send("{ version }");
-            var cps = typeof(DirectorCommands).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
-            ctx.Show(data, o => Output.Fields(o, ("director", ctx.DirectorName), ("version", data.Text("version")), ("cps", cps?.Split('+')[0])));
+            ctx.Show(data, o => Output.Fields(o, ("director", ctx.DirectorName), ("version", data.Text("version")), ("cps", VersionCommand.Client)));
         });
         return command;
     }

@@ -14,7 +14,7 @@ internal static class ServiceCommands
     public static Command Build(Globals g) => new("service", "Services: php, java, mysql, xtreemfs, generic, helloworld")
     {
         Types(g), List(g), Add(g), ServiceLifecycle.Start(g), ServiceLifecycle.Stop(g), Remove(g), Rename(g),
-        ServiceNodes.AddNodes(g), ServiceNodes.RemoveNodes(g), Info(g), History(g),
+        ServiceNodes.AddNodes(g), ServiceNodes.RemoveNodes(g), Info(g), History(g), LiveCommands.WatchService(g),
     };
 
     public static Argument<string> ServiceArgument() => new("SERVICE") { Description = "The service's id, or its name (or sid with -a)" };
@@ -99,8 +99,8 @@ internal static class ServiceCommands
                 mutation($a: ID!, $t: String!, $n: String) { addService(applicationId: $a, type: $t, name: $n) { ...S } }
                 """ + Fields, new { a = app.Id, t = r.GetValue(type), n = r.GetValue(name) });
             var service = data["addService"];
-            ctx.Show(data, o => o.WriteLine(
-                $"Service '{service.Text("name")}' ({service.Text("type")}, sid {service.Text("sid")}) added to application '{app.Name}' (id {service.Text("id")})"));
+            ctx.Confirm(data,
+                $"Service '{service.Text("name")}' ({service.Text("type")}, sid {service.Text("sid")}) added to application '{app.Name}' (id {service.Text("id")})");
         });
         return command;
     }
@@ -114,7 +114,7 @@ internal static class ServiceCommands
         {
             var found = await Find(ctx, r, service, application);
             var data = await ctx.Send("mutation($id: ID!) { removeService(id: $id) }", new { id = found.Id });
-            ctx.Show(data, o => o.WriteLine($"Service '{found.Name}' removed from application '{found.Application}'"));
+            ctx.Confirm(data, $"Service '{found.Name}' removed from application '{found.Application}'");
         });
         return command;
     }
@@ -130,7 +130,7 @@ internal static class ServiceCommands
             var found = await Find(ctx, r, service, application);
             var data = await ctx.Send("mutation($id: ID!, $n: String!) { renameService(id: $id, name: $n) { ...S } }" + Fields,
                 new { id = found.Id, n = r.GetValue(name) });
-            ctx.Show(data, o => o.WriteLine($"Service '{found.Name}' renamed to '{data["renameService"].Text("name")}'"));
+            ctx.Confirm(data, $"Service '{found.Name}' renamed to '{data["renameService"].Text("name")}'");
         });
         return command;
     }
@@ -173,25 +173,44 @@ internal static class ServiceCommands
         g.Handle(command, async (ctx, r) =>
         {
             var found = await Find(ctx, r, service, application);
-            var events = new JsonArray();
-            string? after = null;
-            do
-            {
-                var page = (await ctx.Send("""
-                    query($id: ID!, $after: String) { history(entityId: $id, first: 500, after: $after) {
-                      events { sequence version type at actor correlationId data } nextCursor } }
-                    """, new { id = found.Id, after }))["history"];
-                foreach (var e in page.Array("events")) events.Add(e.DeepClone());
-                after = page.Text("nextCursor");
-            } while (after is not null);
-
+            var events = await Events(ctx, "history(entityId: $id, first: $first, after: $after)", "$id: ID!", new() { ["id"] = found.Id });
             var data = new JsonObject { ["history"] = new JsonObject { ["events"] = events, ["nextCursor"] = null } };
-            ctx.Show(data, o => Output.Table(o, ["SEQUENCE", "AT", "ACTOR", "EVENT", "DETAILS"], events.Select(e => new[]
-            {
-                e.Text("sequence"), e.Time("at"), e.Text("actor"), e.Text("type"), Details(e?["data"]),
-            })));
+            ctx.Show(data, o => EventTable(o, events, withStream: false));
         });
         return command;
+    }
+
+    /// <summary>Every event of a HistoryPage field (history, auditLog), page after page, up to <paramref name="limit"/>.</summary>
+    /// <param name="field">the field with its arguments, using $first and $after</param>
+    /// <param name="parameters">the declarations of the other variables, e.g. "$id: ID!" (or none: "")</param>
+    public static async Task<JsonArray> Events(CommandContext ctx, string field, string parameters, Dictionary<string, object?> variables, int limit = int.MaxValue)
+    {
+        const int pageSize = 500;
+        var events = new JsonArray();
+        string? after = null;
+        do
+        {
+            var page = (await ctx.Send($$"""
+                query({{parameters}}{{(parameters.Length > 0 ? ", " : "")}}$first: Int, $after: String) { page: {{field}} {
+                  events { sequence streamId version type at actor correlationId data } nextCursor } }
+                """, new Dictionary<string, object?>(variables) { ["first"] = Math.Min(pageSize, limit - events.Count), ["after"] = after }))["page"];
+            foreach (var e in page.Array("events")) events.Add(e.DeepClone());
+            after = page.Text("nextCursor");
+        } while (after is not null && events.Count < limit);
+
+        return events;
+    }
+
+    public static void EventTable(TextWriter o, IEnumerable<JsonNode?> events, bool withStream)
+    {
+        List<string> headers = ["SEQUENCE", "AT", "ACTOR", "EVENT", "DETAILS"];
+        if (withStream) headers.Insert(3, "STREAM");
+        Output.Table(o, headers, events.Select(e =>
+        {
+            List<string?> row = [e.Text("sequence"), e.Time("at"), e.Text("actor"), e.Text("type"), Details(e?["data"])];
+            if (withStream) row.Insert(3, e.Text("streamId"));
+            return row;
+        }));
     }
 
     /// <summary>An event's data in one short line: its plain fields, without the ids every event repeats.</summary>

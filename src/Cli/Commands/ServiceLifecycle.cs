@@ -3,11 +3,9 @@ using System.Text.Json.Nodes;
 
 namespace Conpaas.Cli.Commands;
 
-/// <summary>cps service start|stop, and --wait: poll the service until it settles, printing each state it passes through.</summary>
+/// <summary>cps service start|stop, and --wait: follow the service's events until it settles, printing each state it passes through.</summary>
 internal static class ServiceLifecycle
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
-
     public static Option<bool> WaitOption(string until) => new("--wait", "-w") { Description = $"Wait until the service is {until}" };
 
     public static Option<int> TimeoutOption() => new("--timeout")
@@ -63,33 +61,32 @@ internal static class ServiceLifecycle
         var service = data[field]!;
         if (!r.GetValue(wait))
         {
-            ctx.Show(data, o => o.WriteLine($"Service '{service.Text("name")}' is {State(service)}"));
+            ctx.Confirm(data, $"Service '{service.Text("name")}' is {State(service)}");
             return;
         }
 
         ctx.Note($"Service '{service.Text("name")}' is {State(service)}; waiting until it is {target}");
         var settled = await WaitFor(ctx, service.Text("id")!, service.Text("state")!, target, TimeSpan.FromSeconds(r.GetValue(timeout)));
-        ctx.Show(settled, o => o.WriteLine($"Service '{settled["service"].Text("name")}' is {State(settled["service"])}"));
+        ctx.Confirm(settled, $"Service '{settled["service"].Text("name")}' is {State(settled["service"])}");
     }
 
-    /// <summary>Polls the service until it is in <paramref name="target"/> or ERROR; ERROR and the timeout are errors.</summary>
+    /// <summary>Follows the service's events until it is in <paramref name="target"/> or ERROR; ERROR and the timeout are errors.</summary>
     private static async Task<JsonObject> WaitFor(CommandContext ctx, string id, string state, string target, TimeSpan timeout)
     {
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        while (true)
+        var data = await LiveCommands.Until(ctx, timeout, async () =>
         {
-            if (DateTimeOffset.UtcNow >= deadline)
-                throw CliError.Refused($"Timed out after {timeout.TotalSeconds:0} s waiting for the service to be {target}: it is {state}", "TIMEOUT");
-            await Task.Delay(PollInterval, ctx.Cancellation);
             var data = await ctx.Send("query($id: ID!) { service(id: $id) { ...S } }" + ServiceCommands.Fields, new { id });
-            var service = data["service"] ?? throw CliError.Refused($"Unknown service id {id} (it was removed)", "NOT_FOUND");
+            return (data, data["service"]);
+        }, service => service.Text("state") is var now && (now == target || now == "ERROR"), service =>
+        {
             var now = service.Text("state")!;
             if (now != state) ctx.Note($"{DateTime.Now:HH:mm:ss}  {State(service)}");
             state = now;
-            if (state == target) return data;
-            if (state == "ERROR")
-                throw CliError.Refused($"Service '{service.Text("name")}' is in ERROR: {service.Text("stateReason") ?? "no reason given"}", "ERROR");
-        }
+        }, () => $"the service to be {target}: it is {state}");
+        var service = data["service"];
+        return service.Text("state") == "ERROR"
+            ? throw CliError.Refused($"Service '{service.Text("name")}' is in ERROR: {service.Text("stateReason") ?? "no reason given"}", "ERROR")
+            : data;
     }
 
     private static string State(JsonNode? service) =>

@@ -62,7 +62,7 @@ internal static class UserCommands
                 // Already expired or revoked: nothing left to end.
             }
 
-            ctx.Show(data, o => o.WriteLine($"Logged out of {ctx.DirectorName}"));
+            ctx.Confirm(data, $"Logged out of {ctx.DirectorName}");
         });
         return command;
     }
@@ -114,8 +114,8 @@ internal static class UserCommands
                 mutation($input: RegisterInput!) { register(input: $input) { id username email credit } }
                 """, new { input });
             var registered = data["register"];
-            ctx.Show(data, o => o.WriteLine(
-                $"User {registered.Text("username")} registered with {registered.Text("credit")} credit at {ctx.DirectorName}; now: cps login {registered.Text("username")}"));
+            ctx.Confirm(data,
+                $"User {registered.Text("username")} registered with {registered.Text("credit")} credit at {ctx.DirectorName}; now: cps login {registered.Text("username")}");
         });
         return command;
     }
