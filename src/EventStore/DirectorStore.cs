@@ -44,6 +44,7 @@ public static class DirectorStore
         opts.Projections.Add<ServiceProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<VmProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<SessionProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<SsoLinkProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<StreamOwnerProjection>(ProjectionLifecycle.Inline);
 
         // The unique indexes make registration race-free: of concurrent registrations of one name, one commits.

@@ -17,6 +17,7 @@ public sealed class DirectorQuery : ObjectGraphType
         this.AddServiceQueries();
         this.AddHistoryQueries();
         this.AddCreditQueries();
+        Identity.Sso.SsoSchema.AddSsoQueries(this);
         Hosting.CheckSchema.AddCheckQueries(this);
     }
 }
@@ -30,6 +31,7 @@ public sealed class DirectorMutation : ObjectGraphType
         this.AddServiceMutations();
         Certificates.CertificateSchema.AddCertificateMutations(this);
         this.AddCreditMutations();
+        Identity.Sso.SsoSchema.AddSsoMutations(this);
     }
 }
 

@@ -1,0 +1,131 @@
+using System.Text.Json;
+using Conpaas.Domain;
+using Marten;
+using Microsoft.Extensions.Options;
+
+namespace Conpaas.Api.Identity.Sso;
+
+/// <summary>
+/// The browser's side of federated sign-in (README, "Signing in with an identity provider"). GET /sso/{provider}/start
+/// sends the browser to the provider; GET /sso/{provider}/callback finishes there and gives the browser the dashboard's
+/// session cookie (or a waiting CLI a one-time code, or links the provider to the signed-in user); POST /sso/session
+/// turns the CLI's code into a session. The GraphQL API never accepts a provider's token, only the Director's own.
+/// </summary>
+public static class SsoEndpoints
+{
+    /// <summary>Ties a sign-in to the browser that started it. Lax: the provider's redirect back is a cross-site navigation.</summary>
+    public const string BindingCookie = "conpaas_sso";
+
+    public static WebApplicationBuilder AddSso(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IValidateOptions<SsoOptions>, SsoOptionsValidator>();
+        builder.Services.AddOptions<SsoOptions>().BindConfiguration(SsoOptions.Section).ValidateOnStart();
+        builder.Services.AddHttpClient(SsoProviders.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15));
+        builder.Services.AddSingleton<SsoProviders>();
+        builder.Services.AddScoped<SsoSignIns>();
+        builder.Services.ConfigureMarten(opts =>
+        {
+            opts.Schema.For<SsoAttempt>().Index(x => x.ExpiresAt);
+            opts.Schema.For<SsoHandoff>();
+        });
+        return builder;
+    }
+
+    public static WebApplication MapSso(this WebApplication app)
+    {
+        app.MapGet("/sso/{provider}/start", Start);
+        app.MapGet("/sso/{provider}/callback", Callback);
+        app.MapPost("/sso/session", CollectHandoff);
+        return app;
+    }
+
+    /// <summary>?cli=http://127.0.0.1:port/ for <c>cps login --sso</c>; ?link=true links the provider to the browser's signed-in user.</summary>
+    private static async Task Start(HttpContext http, string provider, string? cli, bool? link, SsoSignIns sso, Authenticator authenticator, Caller caller)
+    {
+        await Answer(http, async () =>
+        {
+            Guid? linkUser = null;
+            if (link == true)
+            {
+                // The session cookie is SameSite=Strict: another site cannot make a signed-in browser link a provider.
+                if (http.Request.Cookies[CookieSessions.CookieName] is { Length: > 0 } token)
+                    await authenticator.Authenticate("Bearer " + token, caller, http.RequestAborted);
+                linkUser = caller.User?.Id ?? throw new SsoException(StatusCodes.Status401Unauthorized,
+                    DomainError.Unauthenticated("Sign in to the dashboard first: linking a provider needs the browser's session"));
+            }
+
+            var start = await sso.Start(provider, linkUser, cli, http.RequestAborted);
+            http.Response.Cookies.Append(BindingCookie, start.Binding, new CookieOptions
+            {
+                HttpOnly = true,
+                SameSite = SameSiteMode.Lax,
+                Secure = http.Request.IsHttps,
+                Path = "/sso",
+                MaxAge = TimeSpan.FromHours(1),
+            });
+            http.Response.Redirect(start.Url);
+        });
+    }
+
+    private static async Task Callback(HttpContext http, string provider, string? state, string? code, string? error, SsoSignIns sso)
+    {
+        await Answer(http, async () =>
+        {
+            var outcome = await sso.Finish(provider, state, code, error, http.Request.Cookies[BindingCookie], http.RequestAborted);
+            http.Response.Cookies.Delete(BindingCookie, new CookieOptions { Path = "/sso" });
+            if (outcome.CliRedirect is { } cli)
+            {
+                http.Response.Redirect(cli);
+                return;
+            }
+
+            if (outcome.Session is { } session) CookieSessions.SetCookie(http, session);
+            // A page of our own that moves on, not a redirect: a navigation that began at the provider would not carry
+            // the SameSite=Strict session cookie, while one from this page does.
+            http.Response.ContentType = "text/html; charset=utf-8";
+            await http.Response.WriteAsync(outcome.Linked is null
+                ? """<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/"><title>Signed in</title><p>Signed in. <a href="/">Continue to the dashboard</a></p>"""
+                : """<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/"><title>Linked</title><p>The identity provider is linked to your account. <a href="/">Back to the dashboard</a></p>""",
+                http.RequestAborted);
+        });
+    }
+
+    /// <summary>The CLI's half of the loopback flow: {"code": "…"} → {"token", "expiresAt", "username"}.</summary>
+    private static async Task CollectHandoff(HttpContext http, SsoSignIns sso)
+    {
+        await Answer(http, async () =>
+        {
+            string? code = null;
+            try
+            {
+                using var body = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
+                if (body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String)
+                    code = c.GetString();
+            }
+            catch (JsonException)
+            {
+                // Malformed JSON reads as a missing code.
+            }
+
+            if (string.IsNullOrEmpty(code)) throw new SsoException(StatusCodes.Status400BadRequest, DomainError.Missing("code"));
+            var session = await sso.CollectHandoff(code, http.RequestAborted);
+            await http.Response.WriteAsJsonAsync(new { token = session.Token, expiresAt = session.ExpiresAt, username = session.User.Username }, http.RequestAborted);
+        });
+    }
+
+    private static async Task Answer(HttpContext http, Func<Task> act)
+    {
+        try
+        {
+            await act();
+        }
+        catch (SsoException ex)
+        {
+            await CookieSessions.Refuse(http, ex.Status, ex.Error);
+        }
+        catch (DomainException ex)
+        {
+            await CookieSessions.Refuse(http, ex.Error.Code == ErrorCode.RATE_LIMITED ? StatusCodes.Status429TooManyRequests : StatusCodes.Status400BadRequest, ex.Error);
+        }
+    }
+}
