@@ -114,8 +114,43 @@ public sealed class SsoProviders(IOptions<SsoOptions> options, IHttpClientFactor
             throw Refused(provider, "its ID token belongs to another sign-in (nonce)");
         var subject = claims["sub"].FirstOrDefault();
         if (string.IsNullOrEmpty(subject)) throw Refused(provider, "its ID token names no subject");
-        return new SsoIdentity(provider, config.Issuer, subject, claims[p.UsernameClaim].FirstOrDefault(), claims[p.EmailClaim].FirstOrDefault());
+        string? username = claims[p.UsernameClaim].FirstOrDefault(), email = claims[p.EmailClaim].FirstOrDefault();
+        // With an access token the scopes' claims may come from UserInfo only (OpenID Connect Core §5.4).
+        if ((username is null || email is null) && !string.IsNullOrEmpty(config.UserInfoEndpoint)
+            && answer.TryGetProperty("access_token", out var accessToken) && accessToken.ValueKind == JsonValueKind.String)
+        {
+            var info = await UserInfo(provider, config.UserInfoEndpoint, accessToken.GetString()!, ct);
+            // UserInfo's sub must be the ID token's (§5.3.2), or its claims belong to someone else.
+            if (info.TryGetProperty("sub", out var sub) && sub.ValueKind == JsonValueKind.String && sub.GetString() == subject)
+            {
+                username ??= StringClaim(info, p.UsernameClaim);
+                email ??= StringClaim(info, p.EmailClaim);
+            }
+            else throw Refused(provider, "its UserInfo answer is about another subject");
+        }
+
+        return new SsoIdentity(provider, config.Issuer, subject, username, email);
     }
+
+    private async Task<JsonElement> UserInfo(string provider, string endpoint, string accessToken, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, endpoint);
+        request.Headers.Authorization = new("Bearer", accessToken);
+        try
+        {
+            using var response = await http.CreateClient(HttpClientName).SendAsync(request, ct);
+            if (!response.IsSuccessStatusCode) throw Refused(provider, $"its UserInfo answered HTTP {(int)response.StatusCode}");
+            return (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).Clone();
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            log.LogWarning("The identity provider {Provider} did not answer UserInfo: {Error}", provider, ex.Message);
+            throw Unreachable(provider);
+        }
+    }
+
+    private static string? StringClaim(JsonElement claims, string name) =>
+        claims.ValueKind == JsonValueKind.Object && claims.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private async Task<OpenIdConnectConfiguration> Discover(string provider, CancellationToken ct)
     {
@@ -125,7 +160,8 @@ public sealed class SsoProviders(IOptions<SsoOptions> options, IHttpClientFactor
         }
         catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException)
         {
-            log.LogWarning("The identity provider {Provider} cannot be reached: {Error}", provider, ex.Message);
+            // The library's message carries the whole inner stack trace; the root cause says it in a line.
+            log.LogWarning("The identity provider {Provider} cannot be reached: {Error}", provider, ex.GetBaseException().Message);
             throw Unreachable(provider);
         }
     }
