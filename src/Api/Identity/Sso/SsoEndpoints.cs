@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Conpaas.Domain;
 using Marten;
 using Microsoft.Extensions.Options;
@@ -8,8 +7,8 @@ namespace Conpaas.Api.Identity.Sso;
 /// <summary>
 /// The browser's side of federated sign-in (README, "Signing in with an identity provider"). GET /sso/{provider}/start
 /// sends the browser to the provider; GET /sso/{provider}/callback finishes there and gives the browser the dashboard's
-/// session cookie (or a waiting CLI a one-time code, or links the provider to the signed-in user); POST /sso/session
-/// turns the CLI's code into a session. The GraphQL API never accepts a provider's token, only the Director's own.
+/// session cookie (or a waiting CLI a one-time code for the ssoLogin mutation, or links the provider to the signed-in
+/// user). The GraphQL API never accepts a provider's token, only the Director's own.
 /// </summary>
 public static class SsoEndpoints
 {
@@ -35,7 +34,6 @@ public static class SsoEndpoints
     {
         app.MapGet("/sso/{provider}/start", Start);
         app.MapGet("/sso/{provider}/callback", Callback);
-        app.MapPost("/sso/session", CollectHandoff);
         return app;
     }
 
@@ -87,29 +85,6 @@ public static class SsoEndpoints
                 ? """<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/"><title>Signed in</title><p>Signed in. <a href="/">Continue to the dashboard</a></p>"""
                 : """<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/"><title>Linked</title><p>The identity provider is linked to your account. <a href="/">Back to the dashboard</a></p>""",
                 http.RequestAborted);
-        });
-    }
-
-    /// <summary>The CLI's half of the loopback flow: {"code": "…"} → {"token", "expiresAt", "username"}.</summary>
-    private static async Task CollectHandoff(HttpContext http, SsoSignIns sso)
-    {
-        await Answer(http, async () =>
-        {
-            string? code = null;
-            try
-            {
-                using var body = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
-                if (body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.String)
-                    code = c.GetString();
-            }
-            catch (JsonException)
-            {
-                // Malformed JSON reads as a missing code.
-            }
-
-            if (string.IsNullOrEmpty(code)) throw new SsoException(StatusCodes.Status400BadRequest, DomainError.Missing("code"));
-            var session = await sso.CollectHandoff(code, http.RequestAborted);
-            await http.Response.WriteAsJsonAsync(new { token = session.Token, expiresAt = session.ExpiresAt, username = session.User.Username }, http.RequestAborted);
         });
     }
 

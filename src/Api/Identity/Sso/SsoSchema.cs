@@ -25,7 +25,24 @@ public static class SsoSchema
             .Description("The identity providers the sign-in page offers; empty when none is configured.")
             .Resolve(c => c.Get<SsoProviders>().All.OrderBy(p => p.Key, StringComparer.Ordinal).ToList());
 
-    public static void AddSsoMutations(this ObjectGraphType mutation) =>
+    public static void AddSsoMutations(this ObjectGraphType mutation)
+    {
+        mutation.Field<NonNullGraphType<SessionType>>("ssoLogin")
+            .Description("The CLI's end of `cps login --sso`: the one-time code the Director sent to the CLI's loopback address " +
+                         "becomes a session, as login's password does. A code works once, for 2 minutes.")
+            .Argument<NonNullGraphType<StringGraphType>>("code")
+            .ResolveAsync(async c =>
+            {
+                try
+                {
+                    return await c.Get<SsoSignIns>().CollectHandoff(c.GetArgument<string>("code"), c.CancellationToken);
+                }
+                catch (SsoException ex)
+                {
+                    throw ex.Error.ToException();
+                }
+            });
+
         mutation.Field<NonNullGraphType<StringGraphType>>("linkSso")
             .Description("Where the signed-in user's browser goes to link an identity provider to the account (the Director's path " +
                          "/sso/{provider}/start?link=true; it needs the dashboard's session cookie). Afterwards either the password " +
@@ -39,4 +56,5 @@ public static class SsoSchema
                     throw DomainError.Invalid("provider", $"No identity provider named '{provider}'").ToException();
                 return $"/sso/{Uri.EscapeDataString(provider.ToLowerInvariant())}/start?link=true";
             });
+    }
 }

@@ -70,6 +70,21 @@ public sealed class SsoSignIns(
             || binding is null || !CryptographicOperations.FixedTimeEquals(Convert.FromHexString(attempt.BindingHash), Convert.FromHexString(Tokens.HashOf(binding))))
             throw new SsoException(StatusCodes.Status400BadRequest,
                 DomainError.Invalid("state", "This sign-in is unknown, expired, already finished or was started in another browser: start again"));
+        try
+        {
+            return await Finish(attempt, code, error, ct);
+        }
+        catch (Exception ex) when (attempt.CliRedirect is not null && (ex is SsoException or DomainException))
+        {
+            // The waiting CLI hears why, instead of waiting for a code that never comes.
+            var why = ex is SsoException sso ? sso.Error.Message : ((DomainException)ex).Error.Message;
+            return new SsoOutcome(null, QueryHelpers.AddQueryString(attempt.CliRedirect, "error", why), null);
+        }
+    }
+
+    private async Task<SsoOutcome> Finish(SsoAttempt attempt, string? code, string? error, CancellationToken ct)
+    {
+        var provider = attempt.Provider;
         if (!string.IsNullOrEmpty(error) || string.IsNullOrEmpty(code))
             throw new SsoException(StatusCodes.Status401Unauthorized, DomainError.Unauthenticated(
                 $"Sign-in with '{provider}' failed: the provider answered {(string.IsNullOrEmpty(error) ? "no code" : Text.Quote(error))}"));

@@ -220,17 +220,31 @@ public sealed class SsoSignInTests(SsoApp app) : IClassFixture<SsoApp>
         Assert.False(callback.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("conpaas_session")));
         var code = QueryHelpers.ParseQuery(loopback.Query)["code"].ToString();
 
-        using var cli = app.Http();
-        using var handed = await cli.PostAsJsonAsync("/sso/session", new { code }, Ct);
-        Assert.Equal(HttpStatusCode.OK, handed.StatusCode);
-        var session = JsonNode.Parse(await handed.Content.ReadAsStringAsync(Ct))!;
+        var cli = app.Client();
+        var session = (await cli.Ok("""mutation($code: String!) { ssoLogin(code: $code) { token user { username } } }""", new { code }))["ssoLogin"]!;
+        Assert.Equal(login, session["user"]!["username"]!.GetValue<string>());
         var me = await app.Client(session["token"]!.GetValue<string>()).Ok("{ me { username } }");
         Assert.Equal(login, me["me"]!["username"]!.GetValue<string>());
 
-        using var twice = await cli.PostAsJsonAsync("/sso/session", new { code }, Ct);
-        await AssertRefused(twice, HttpStatusCode.Unauthorized, "UNAUTHENTICATED", "sign in again");
+        var twice = await cli.Fails("UNAUTHENTICATED", """mutation($code: String!) { ssoLogin(code: $code) { token } }""", new { code });
+        Assert.Contains("sign in again", twice.ToJsonString());
         using var elsewhere = await browser.GetAsync("/sso/test/start?cli=" + Uri.EscapeDataString("http://attacker.example/"), Ct);
         await AssertRefused(elsewhere, HttpStatusCode.BadRequest, "INVALID_INPUT", "loopback");
+    }
+
+    [Fact]
+    public async Task a_cli_sign_in_that_fails_tells_the_waiting_cli_why()
+    {
+        var existing = await app.NewUser();
+        using var browser = app.Browser();
+        using var start = await browser.GetAsync("/sso/test/start?cli=" + Uri.EscapeDataString("http://127.0.0.1:40123/"), Ct);
+        var back = await OidcProvider.SignIn(browser, start.Headers.Location!, existing.Username!, Ct);
+
+        using var callback = await browser.GetAsync(back, Ct);
+
+        Assert.Equal(HttpStatusCode.Redirect, callback.StatusCode);
+        var error = QueryHelpers.ParseQuery(callback.Headers.Location!.Query)["error"].ToString();
+        Assert.Contains("belongs to an existing account", error);
     }
 
     [Fact]
