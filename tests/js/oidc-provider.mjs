@@ -5,7 +5,8 @@
 import Provider from 'oidc-provider';
 
 const [port, clientId, clientSecret, ...redirectUris] = process.argv.slice(2);
-const issuer = `http://127.0.0.1:${port}`;
+// localhost, not 127.0.0.1: another site than the Director's (cookies' sites ignore ports), as a real provider is.
+const issuer = `http://localhost:${port}`;
 
 const provider = new Provider(issuer, {
   clients: [{

@@ -78,13 +78,9 @@ public static class SsoEndpoints
             }
 
             if (outcome.Session is { } session) CookieSessions.SetCookie(http, session);
-            // A page of our own that moves on, not a redirect: a navigation that began at the provider would not carry
-            // the SameSite=Strict session cookie, while one from this page does.
-            http.Response.ContentType = "text/html; charset=utf-8";
-            await http.Response.WriteAsync(outcome.Linked is null
-                ? """<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/"><title>Signed in</title><p>Signed in. <a href="/">Continue to the dashboard</a></p>"""
-                : """<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/"><title>Linked</title><p>The identity provider is linked to your account. <a href="/">Back to the dashboard</a></p>""",
-                http.RequestAborted);
+            // The dashboard's page needs no cookie itself; its requests to /graphql are same-site, so they carry the
+            // SameSite=Strict session cookie even though this navigation began at the provider.
+            http.Response.Redirect("/");
         });
     }
 

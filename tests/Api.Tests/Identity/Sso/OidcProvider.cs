@@ -38,7 +38,7 @@ public sealed partial class OidcProvider : IAsyncDisposable
         var node = Process.Start(psi)!;
         node.ErrorDataReceived += (_, _) => { };
         node.BeginErrorReadLine();
-        var provider = new OidcProvider(node, new Uri($"http://127.0.0.1:{port}"));
+        var provider = new OidcProvider(node, new Uri($"http://localhost:{port}"));
         using var http = new HttpClient();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
