@@ -25,7 +25,7 @@ public static class SsoEndpoints
         builder.Services.ConfigureMarten(opts =>
         {
             opts.Schema.For<SsoAttempt>().Index(x => x.ExpiresAt);
-            opts.Schema.For<SsoHandoff>();
+            opts.Schema.For<SsoHandoff>().Index(x => x.ExpiresAt);
         });
         return builder;
     }

@@ -46,7 +46,9 @@ public sealed class SsoSignIns(
         var now = clock.GetUtcNow();
         await using var write = store.LightweightSession();
         write.CorrelationId = caller.CorrelationId;
+        // Sign-ins abandoned at the provider, and codes no CLI collected, go with the next start.
         write.DeleteWhere<SsoAttempt>(a => a.ExpiresAt < now);
+        write.DeleteWhere<SsoHandoff>(h => h.ExpiresAt < now);
         write.Store(new SsoAttempt
         {
             Id = Tokens.HashOf(state),
