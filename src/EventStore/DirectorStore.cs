@@ -55,6 +55,7 @@ public static class DirectorStore
         opts.Projections.Add<ServiceProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<VmProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<SessionProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<SsoLinkProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<StreamOwnerProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<CreditLedgerProjection>(ProjectionLifecycle.Inline);
         AddCertificates(opts);

@@ -12,7 +12,7 @@ public static class EventCatalog
     [
         typeof(UserRegistered), typeof(PasswordChanged), typeof(SessionStarted), typeof(SessionEnded),
         typeof(CreditGranted), typeof(CreditCharged), typeof(CreditExhausted),
-        typeof(CertificateIssued), typeof(CertificateRevoked),
+        typeof(CertificateIssued), typeof(CertificateRevoked), typeof(SsoIdentityLinked),
         typeof(ApplicationCreated), typeof(ApplicationRenamed), typeof(ServiceSubnetAllocated), typeof(ServiceSubnetReleased),
         typeof(ApplicationDeleted),
         typeof(ServiceAdded), typeof(ServiceRenamed), typeof(ServiceStartRequested), typeof(NodesRequested), typeof(NodeReady),

@@ -1,5 +1,6 @@
 using Conpaas.Api.GraphQL;
 using Conpaas.Api.Identity;
+using Conpaas.Api.Identity.Sso;
 using Microsoft.Extensions.FileProviders;
 
 namespace Conpaas.Api.Dashboard;
@@ -11,11 +12,12 @@ namespace Conpaas.Api.Dashboard;
 public static class DashboardHosting
 {
     /// <summary>Server paths that never fall back to the dashboard: an unknown path under them is a plain 404.</summary>
-    private static readonly string[] ServerPaths = ["/graphql", "/health", "/ca", "/download", "/agents", "/session", "/assets"];
+    private static readonly string[] ServerPaths = ["/graphql", "/health", "/ca", "/download", "/agents", "/session", "/sso", "/assets"];
 
     public static WebApplication MapDashboard(this WebApplication app)
     {
         app.MapCookieSessions();
+        app.MapSso();
         var folder = Path.GetFullPath(app.Configuration["Dashboard:Directory"] ?? "wwwroot", app.Environment.ContentRootPath);
         var index = Path.Combine(folder, "index.html");
         if (!File.Exists(index))

@@ -21,6 +21,7 @@ public sealed class DirectorQuery : ObjectGraphType
         this.AddHistoryQueries();
         this.AddCreditQueries();
         Manifests.ManifestSchema.AddManifestQueries(this);
+        Identity.Sso.SsoSchema.AddSsoQueries(this);
         Hosting.CheckSchema.AddCheckQueries(this);
     }
 }
@@ -35,6 +36,7 @@ public sealed class DirectorMutation : ObjectGraphType
         Certificates.CertificateSchema.AddCertificateMutations(this);
         this.AddCreditMutations();
         Manifests.ManifestSchema.AddManifestMutations(this);
+        Identity.Sso.SsoSchema.AddSsoMutations(this);
     }
 }
 

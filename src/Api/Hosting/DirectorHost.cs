@@ -34,6 +34,7 @@ public static class DirectorHost
         builder.Services.AddScoped<IdentityCommands>();
         builder.Services.AddScoped<CommandSessions>();
         builder.Services.AddHostedService<AdminBootstrap>();
+        Identity.Sso.SsoEndpoints.AddSso(builder);
         return builder;
     }
 

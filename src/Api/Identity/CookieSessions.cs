@@ -97,9 +97,13 @@ public static class CookieSessions
             return;
         }
 
-        http.Response.Cookies.Append(CookieName, session.Token, Options(http, session.ExpiresAt));
+        SetCookie(http, session);
         await http.Response.WriteAsJsonAsync(new { username = session.User.Username, expiresAt = session.ExpiresAt }, http.RequestAborted);
     }
+
+    /// <summary>Gives the browser a session started by a password (above) or an identity provider (Sso/).</summary>
+    public static void SetCookie(HttpContext http, SessionResult session) =>
+        http.Response.Cookies.Append(CookieName, session.Token, Options(http, session.ExpiresAt));
 
     private static async Task SignOut(HttpContext http, Authenticator authenticator, IdentityCommands identity, Caller caller)
     {
@@ -133,7 +137,7 @@ public static class CookieSessions
         body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary>The same shape as a GraphQL error, so that a client reads every refusal the same way.</summary>
-    private static Task Refuse(HttpContext http, int status, DomainError error)
+    internal static Task Refuse(HttpContext http, int status, DomainError error)
     {
         http.Response.StatusCode = status;
         var extensions = new Dictionary<string, object?>(error.Extensions) { ["code"] = error.Code.ToString() };

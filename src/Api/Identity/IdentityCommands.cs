@@ -76,8 +76,15 @@ public sealed class IdentityCommands(
             throw Sessions.BadCredentials.ToException();
         }
 
+        return await StartSession(user, key, ct);
+    }
+
+    /// <summary>Starts a session of a user who proved who they are (a password, or an identity provider: Sso/).</summary>
+    /// <param name="failuresOf">The name whose failed attempts the sign-in clears.</param>
+    public async Task<SessionResult> StartSession(User user, string? failuresOf, CancellationToken ct)
+    {
         var token = Tokens.New();
-        var started = new SessionStarted(Guid.CreateVersion7(), Tokens.HashOf(token), now + Options.SessionLifetime);
+        var started = new SessionStarted(Guid.CreateVersion7(), Tokens.HashOf(token), clock.GetUtcNow() + Options.SessionLifetime);
         // The user's stream may be written at the same moment (a credit charge, another login): try again afresh.
         await EventStore.Writing.DecisionCommit.Retrying(async () =>
         {
@@ -86,7 +93,7 @@ public sealed class IdentityCommands(
             write.LastModifiedBy = user.Username;
             ExpectedRaces.Quieten(write, log);
             write.Events.Append(user.Id, started);
-            write.DeleteWhere<LoginFailure>(f => f.UsernameKey == key);
+            if (failuresOf is not null) write.DeleteWhere<LoginFailure>(f => f.UsernameKey == failuresOf);
             await write.SaveChangesAsync(ct);
             return true;
         });

@@ -15,16 +15,18 @@ internal static class UserCommands
 
     private static Command Login(Globals g)
     {
-        var user = new Argument<string>("USER") { Description = "Your username" };
+        var user = new Argument<string?>("USER") { Description = "Your username (not with --sso)", Arity = ArgumentArity.ZeroOrOne };
         var password = PasswordOption();
-        var command = new Command("login", "Sign in and remember the session for the next commands") { user, password };
+        var sso = new Option<string?>("--sso") { Description = "Sign in in the browser with this identity provider of the Director" };
+        var command = new Command("login", "Sign in and remember the session for the next commands") { user, password, sso };
         g.Handle(command, async (ctx, r) =>
         {
-            var username = r.GetValue(user)!;
-            var data = await ctx.Send("""
-                mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token expiresAt user { username role } } }
-                """, new { u = username, p = ctx.Password(r.GetValue(password), confirm: false) });
-            var session = data["login"];
+            var data = r.GetValue(sso) is { Length: > 0 } provider
+                ? await SsoLogin.Run(ctx, provider)
+                : await ctx.Send("""
+                    mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token expiresAt user { username role } } }
+                    """, new { u = r.GetValue(user) ?? throw CliError.BadUsage("Give USER, or --sso PROVIDER"), p = ctx.Password(r.GetValue(password), confirm: false) });
+            var session = data["login"] ?? data["ssoLogin"];
             // A CA pinned for this Director stays pinned.
             ctx.Save(ctx.Settings with
             {

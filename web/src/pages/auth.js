@@ -2,7 +2,7 @@
 import { html } from 'htm/preact';
 import { useState } from 'preact/hooks';
 import { gql, signIn } from '../api.js';
-import { ErrorText, Field, useAction } from '../ui.js';
+import { ErrorText, Field, useAction, useQuery } from '../ui.js';
 
 const registerFields = ['username', 'email', 'password', 'firstName', 'lastName', 'affiliation'];
 
@@ -12,6 +12,8 @@ export function AuthPage() {
   const { busy, error, run } = useAction();
   const set = (event) => setForm({ ...form, [event.currentTarget.name]: event.currentTarget.value });
   const registering = mode === 'register';
+  // One button per configured identity provider: a plain link, as the flow is a top-level navigation (Sso/ on the server).
+  const providers = useQuery('query { ssoProviders { name displayName } }').data?.ssoProviders ?? [];
 
   const submit = (event) => {
     event.preventDefault();
@@ -41,6 +43,9 @@ export function AuthPage() {
       <${ErrorText} error=${error?.general(registerFields)} />
       <button type="submit" disabled=${busy}>${registering ? 'Register' : 'Sign in'}</button>
     </form>
+    ${!registering && providers.length > 0 && html`<div class="sso">
+      ${providers.map((p) => html`<a class="button" href=${`/sso/${encodeURIComponent(p.name)}/start`}>Sign in with ${p.displayName}</a>`)}
+    </div>`}
     <p>${registering ? 'Already have an account? ' : 'New to ConPaaS? '}
       <button type="button" class="link" onClick=${() => setMode(registering ? 'signin' : 'register')}>
         ${registering ? 'Sign in' : 'Create an account'}</button></p>
