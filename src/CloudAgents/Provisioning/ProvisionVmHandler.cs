@@ -22,7 +22,8 @@ public static class ProvisionVmHandler
 
     public static void Configure(HandlerChain chain)
     {
-        // A retried create is expected, not an error: Handle logs one warning line per retry, GiveUp the error at the end.
+        // A retried create is expected, not an error: Handle logs one warning line per retry (no stack trace), GiveUp the
+        // error at the end. (Wolverine's runtime still logs each rescheduling as one line at Error, event 109.)
         chain.FailureLogLevel = LogLevel.Debug;
         chain.OnException<CloudDriverException>(e => e.Transient).ScheduleRetry(Backoff)
             .Then.CustomAction(GiveUp, "record the VM as FAILED");
