@@ -30,6 +30,7 @@ public static class Configuration
         services.AddSingleton<CloudDriverRegistry>();
         services.AddSingleton<ServiceContextFactory>();
         services.AddSingleton<BootContexts>();
+        // The API's commands save their VM intents through it (CloudWork); the agents state their work where they decide it.
         services.AddSingleton<IntentOutbox>();
         services.AddSingleton<InFlight>();
         services.AddSingleton<VmOutcomeRecorder>();
@@ -57,17 +58,24 @@ public static class Configuration
         opts.LocalQueue("provisioning").MaximumParallelMessages(64);
         opts.LocalQueue("readiness").MaximumParallelMessages(32);
         opts.LocalQueue("termination").MaximumParallelMessages(16);
-        opts.OnException<CloudDriverException>(e => e.Transient)
-            .ScheduleRetry(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(16))
-            .Then.MoveToErrorQueue();
-        // Lost optimistic races between writers of one stream: try again shortly.
-        opts.OnException<JasperFx.ConcurrencyException>()
+        // Transient cloud failures: the same backoff for every handler (ProvisionVmHandler.Configure adds what happens after it).
+        opts.OnException<CloudDriverException>(e => e.Transient).ScheduleRetry(ProvisionVmHandler.Backoff).Then.MoveToErrorQueue();
+        // Lost races between writers of one stream (an optimistic version check, or PostgreSQL breaking a lock cycle):
+        // the message runs again shortly and reads the state anew. The only retry of conflicts in the agents.
+        opts.OnException(ex => ex is JasperFx.ConcurrencyException || IsDeadlock(ex))
             .RetryWithCooldown(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(500))
             .Then.ScheduleRetry(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
         // Readiness checks are scheduled messages: poll for due ones at least as often as a check is due.
         var poll = agents.ReadinessPollInterval < TimeSpan.FromSeconds(1) ? agents.ReadinessPollInterval : TimeSpan.FromSeconds(1);
         opts.Durability.ScheduledJobPollingTime = poll;
         opts.Durability.ScheduledJobFirstExecution = poll;
+    }
+
+    private static bool IsDeadlock(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+            if (e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected }) return true;
+        return false;
     }
 
     private static AgentOptions Agents(IConfiguration configuration) =>

@@ -36,7 +36,7 @@ public static class StoreSetup
             })
             .UseLightweightSessions();
         if (autoMigrate) marten.ApplyAllDatabaseChangesOnStartup();
-        marten.IntegrateWithWolverine(w => w.UseWolverineManagedEventSubscriptionDistribution = true);
+        marten.IntegrateWithWolverine();
 
         // The handlers' code is generated ahead of time (Internal/Generated, scripts/codegen.sh): compiling it at run
         // time kept Roslyn and a native copy of every referenced assembly resident (about 150 MB, bench/README.md).

@@ -26,7 +26,7 @@ public sealed class CreditOptions
 /// through the owner's stream with its version checked, together with the VM's charged-hours mark, so that
 /// retries, replays and several nodes charging at once never charge one (VM, hour) twice.
 /// </summary>
-public sealed class Charger(IDocumentStore store, IntentOutbox outbox, TimeProvider clock, ILogger<Charger> log, DirectorMetrics metrics)
+public sealed class Charger(IDocumentStore store, IServiceProvider services, TimeProvider clock, ILogger<Charger> log, DirectorMetrics metrics)
 {
     public const string Actor = "system";
 
@@ -46,24 +46,24 @@ public sealed class Charger(IDocumentStore store, IntentOutbox outbox, TimeProvi
         return new ChargeRound(charged, stopped);
     }
 
-    private async Task<int> Charge(Billable due, DateTimeOffset now, CancellationToken ct) =>
-        await DecisionCommit.Retrying(async () =>
-        {
-            await using var session = store.LightweightSession();
-            session.LastModifiedBy = Actor;
-            // The VM's stream is written under its service's lock (see VmOutcomeRecorder): take it too, so that the
-            // charge and an outcome recorded at the same moment do not each rewrite the VM's snapshot from a stale read.
-            await session.Events.FetchForExclusiveWriting<Service>(due.ServiceId, ct);
-            var vm = await session.LoadAsync<Vm>(due.Id, ct);
-            var user = await session.Events.FetchForWriting<User>(due.OwnerId, ct);
-            if (user.Aggregate is null || vm is null) return 0;
-            var decision = Charging.Charge(user.Aggregate, vm, now);
-            if (decision.Events.Count == 0) return 0;
-            session.Append(user, decision);
-            await session.SaveChangesAsync(ct);
-            metrics.CreditsCharged.Add(decision.Events.OfType<CreditCharged>().Sum(c => c.Amount));
-            return decision.Others.Count;
-        });
+    private async Task<int> Charge(Billable due, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        session.LastModifiedBy = Actor;
+        // The VM's stream is written under its service's lock (see VmOutcomeRecorder): take it too, so that the
+        // charge and an outcome recorded at the same moment do not each rewrite the VM's snapshot from a stale read.
+        await session.Events.FetchForExclusiveWriting<Service>(due.ServiceId, ct);
+        var vm = await session.LoadAsync<Vm>(due.Id, ct);
+        // Locked too: chargers on several nodes, and the owner's own commands, wait for this charge instead of racing it.
+        var user = await session.Events.FetchForExclusiveWriting<User>(due.OwnerId, ct);
+        if (user.Aggregate is null || vm is null) return 0;
+        var decision = Charging.Charge(user.Aggregate, vm, now);
+        if (decision.Events.Count == 0) return 0;
+        session.Append(user, decision);
+        await session.SaveChangesAsync(ct);
+        metrics.CreditsCharged.Add(decision.Events.OfType<CreditCharged>().Sum(c => c.Amount));
+        return decision.Others.Count;
+    }
 
     /// <summary>ConPaaS: credit exhausted stops the user's services; the reason is recorded on each.</summary>
     private async Task<int> StopExhausted(CancellationToken ct)
@@ -81,16 +81,17 @@ public sealed class Charger(IDocumentStore store, IntentOutbox outbox, TimeProvi
 
         foreach (var id in serviceIds)
         {
-            await DecisionCommit.Retrying(async () =>
+            await using (var session = store.LightweightSession())
             {
-                await using var session = store.LightweightSession();
                 session.LastModifiedBy = Actor;
-                var stream = await session.Events.FetchForWriting<Service>(id, ct);
-                if (stream.Aggregate is not { State: ServiceState.PROLOGUE or ServiceState.RUNNING or ServiceState.ADAPTING } service) return false;
-                session.Append(stream, StopService.Decide(service, Charging.ExhaustedReason));
-                await outbox.Save(session, ct);
-                return true;
-            });
+                // Locked: a command or an outcome of this service waits for the stop instead of racing it.
+                var stream = await session.Events.FetchForExclusiveWriting<Service>(id, ct);
+                if (stream.Aggregate is not { State: ServiceState.PROLOGUE or ServiceState.RUNNING or ServiceState.ADAPTING } service) continue;
+                var decision = StopService.Decide(service, Charging.ExhaustedReason);
+                session.Append(stream, decision);
+                await session.SaveChangesWith(CloudWork.Of(decision), services, ct);
+            }
+
             log.LogInformation("Stopped service {Service}: {Reason}", id, Charging.ExhaustedReason);
         }
 

@@ -4,6 +4,7 @@ using Conpaas.Domain;
 using Conpaas.Domain.Services;
 using Conpaas.Domain.Users;
 using Conpaas.Domain.Vms;
+using Conpaas.CloudAgents.Provisioning;
 using Conpaas.EventStore.Writing;
 using Marten;
 
@@ -26,7 +27,7 @@ public abstract record VmOutcome(Guid VmId)
 /// Records a VM outcome and its service's reaction in one transaction. The service stream's version check
 /// serializes everything that happens to a service's VMs (a stop racing a readiness check, two VMs ready at once).
 /// </summary>
-public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactory contexts, Provisioning.IntentOutbox outbox, IServiceProvider services, DirectorMetrics metrics)
+public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactory contexts, IServiceProvider services, DirectorMetrics metrics)
 {
     public const string Actor = "system";
 
@@ -47,7 +48,7 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
         if (correlationId is null) await Together(service, outcome, ct);
         else if ((await Decide(service, [outcome], correlationId, ct))[0] is { } refused) throw refused;
         // A VM that is gone keeps no valid certificate.
-        if (outcome is VmOutcome.Terminated or VmOutcome.Lost && services.GetService(typeof(Provisioning.IVmCertificates)) is Provisioning.IVmCertificates ca)
+        if (outcome is VmOutcome.Terminated or VmOutcome.Lost && services.GetService(typeof(IVmCertificates)) is IVmCertificates ca)
             await ca.Revoke(outcome.VmId, ct);
     }
 
@@ -61,22 +62,23 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
     /// changes nothing but the state, and every event a service decision may append to the VM meanwhile without reading
     /// it (a termination request) sets the state anew, so the VM's snapshot ends the same whichever writer read first.
     /// </remarks>
-    public async Task<bool> StartProvisioning(Guid vmId, IReadOnlyList<object> records, CancellationToken ct) =>
-        await DecisionCommit.Retrying(async () =>
+    public async Task<bool> StartProvisioning(Guid vmId, IReadOnlyList<object> records, CancellationToken ct)
+    {
+        // A writer that moved the VM meanwhile makes the save fail with a concurrency error: the handler's message is
+        // retried by Wolverine's policy (Configuration) and reads the VM again.
+        await using var session = Open(null);
+        var stream = await session.Events.FetchForWriting<Vm>(vmId, ct);
+        var vm = stream.Aggregate ?? throw new InvalidOperationException($"No VM {vmId}");
+        if (vm.State is not (VmState.REQUESTED or VmState.PROVISIONING)) return false;
+        var decision = VmOutcomes.Provisioning(vm).Then(Decision.Accept([], records.Select(r => new StreamEvent(vmId, r))));
+        if (decision.Others.Count > 0)
         {
-            await using var session = Open(null);
-            var stream = await session.Events.FetchForWriting<Vm>(vmId, ct);
-            var vm = stream.Aggregate ?? throw new InvalidOperationException($"No VM {vmId}");
-            if (vm.State is not (VmState.REQUESTED or VmState.PROVISIONING)) return false;
-            var decision = VmOutcomes.Provisioning(vm).Then(Decision.Accept([], records.Select(r => new StreamEvent(vmId, r))));
-            if (decision.Others.Count > 0)
-            {
-                session.Append(stream, decision);
-                await session.SaveChangesAsync(ct);
-            }
+            session.Append(stream, decision);
+            await session.SaveChangesAsync(ct);
+        }
 
-            return true;
-        });
+        return true;
+    }
 
     private async Task<Guid> ServiceOf(Guid vmId, CancellationToken ct)
     {
@@ -148,60 +150,59 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
     /// </remarks>
     private async Task<Exception?[]> Decide(Guid serviceId, IReadOnlyList<VmOutcome> outcomes, string? correlationId, CancellationToken ct)
     {
-        // Provisioning times of the VMs this commit makes RUNNING, recorded once it went in (a retry starts over).
+        await using var session = Open(correlationId);
+        // Outcomes of one service's VMs queue on the service stream's lock instead of racing and retrying:
+        // a crash that loses fifty VMs at once still records fifty outcomes.
+        var stream = await session.Events.FetchForExclusiveWriting<Service>(serviceId, ct);
+        // Evolved below as each outcome is decided, so that the next one sees its effect; the session's inline
+        // projections start from the stored documents, not from these (Marten's identity map for aggregates is off).
+        var service = stream.Aggregate ?? throw new InvalidOperationException($"No service {serviceId}");
+        // The VMs as they are now that we hold the lock: a duplicate outcome that waited must see the first one's effect.
+        var vms = (await session.LoadManyAsync<Vm>(ct, outcomes.Select(o => o.VmId).Distinct())).ToDictionary(v => v.Id);
+        // The owner's credit matters only where a replacement VM may be requested.
+        var credit = outcomes.Any(o => o is VmOutcome.Failed or VmOutcome.Lost)
+            ? (await session.LoadAsync<User>(service.OwnerId, ct))?.Credit ?? 0
+            : 0;
+        var ctx = contexts.Create(credit);
+
+        var refused = new Exception?[outcomes.Count];
+        // Provisioning times of the VMs this commit makes RUNNING, recorded once it went in.
         var running = new List<double>();
-        var refusals = await DecisionCommit.Retrying(async () =>
+        var all = Decision.Accept();
+        var work = new List<object>();
+        for (var i = 0; i < outcomes.Count; i++)
         {
-            running.Clear();
-            await using var session = Open(correlationId);
-            // Outcomes of one service's VMs queue on the service stream's lock instead of racing and retrying:
-            // a crash that loses fifty VMs at once still records fifty outcomes.
-            var stream = await session.Events.FetchForExclusiveWriting<Service>(serviceId, ct);
-            // Copies: the decisions below evolve them, and the session's inline projection must start from the stored state.
-            var service = Copy(stream.Aggregate ?? throw new InvalidOperationException($"No service {serviceId}"));
-            // The VMs as they are now that we hold the lock: a duplicate outcome that waited must see the first one's effect.
-            var vms = (await session.LoadManyAsync<Vm>(ct, outcomes.Select(o => o.VmId).Distinct())).ToDictionary(v => v.Id, Copy);
-            // The owner's credit matters only where a replacement VM may be requested.
-            var credit = outcomes.Any(o => o is VmOutcome.Failed or VmOutcome.Lost)
-                ? (await session.LoadAsync<User>(service.OwnerId, ct))?.Credit ?? 0
-                : 0;
-            var ctx = contexts.Create(credit);
-
-            var refused = new Exception?[outcomes.Count];
-            var all = Decision.Accept();
-            for (var i = 0; i < outcomes.Count; i++)
+            if (!vms.TryGetValue(outcomes[i].VmId, out var vm))
             {
-                if (!vms.TryGetValue(outcomes[i].VmId, out var vm))
-                {
-                    refused[i] = new InvalidOperationException($"No VM {outcomes[i].VmId}");
-                    continue;
-                }
-
-                var decision = Decide(outcomes[i], service, vm, ctx);
-                if (decision.Error is { } error)
-                {
-                    refused[i] = error.ToException();
-                    continue;
-                }
-
-                var wasRunning = vm.State == VmState.RUNNING;
-                foreach (var e in decision.Events) service.Evolve(e);
-                foreach (var other in decision.Others)
-                    if (vms.TryGetValue(other.StreamId, out var touched)) touched.Evolve(other.Event);
-                if (!wasRunning && vm.State == VmState.RUNNING) running.Add((ctx.Now - vm.CreatedAt).TotalSeconds);
-                all = all.Then(decision);
+                refused[i] = new InvalidOperationException($"No VM {outcomes[i].VmId}");
+                continue;
             }
 
-            if (all.Events.Count + all.Others.Count > 0)
+            var decision = Decide(outcomes[i], service, vm, ctx);
+            if (decision.Error is { } error)
             {
-                session.Append(stream, all);
-                await outbox.Save(session, ct);
+                refused[i] = error.ToException();
+                continue;
             }
 
-            return refused;
-        });
+            var wasRunning = vm.State == VmState.RUNNING;
+            foreach (var e in decision.Events) service.Evolve(e);
+            foreach (var other in decision.Others)
+                if (vms.TryGetValue(other.StreamId, out var touched)) touched.Evolve(other.Event);
+            if (!wasRunning && vm.State == VmState.RUNNING) running.Add((ctx.Now - vm.CreatedAt).TotalSeconds);
+            all = all.Then(decision);
+            // The replacement a failure asks for, the termination of what the service let go: sent with this commit.
+            work.AddRange(CloudWork.Of(decision));
+        }
+
+        if (all.Events.Count + all.Others.Count > 0)
+        {
+            session.Append(stream, all);
+            await session.SaveChangesWith(work, services, ct);
+        }
+
         foreach (var seconds in running) metrics.ProvisioningTime.Record(seconds);
-        return refusals;
+        return refused;
     }
 
     private static Decision Decide(VmOutcome outcome, Service service, Vm vm, ServiceContext ctx) => outcome switch
@@ -216,13 +217,6 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
         VmOutcome.Lost l => VmOutcomes.Lost(service, vm, l.Reason, ctx),
         _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
     };
-
-    private T Copy<T>(T value) where T : class
-    {
-        var serializer = store.Options.Serializer();
-        using var json = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(serializer.ToJson(value)));
-        return serializer.FromJson<T>(json);
-    }
 
     private IDocumentSession Open(string? correlationId)
     {

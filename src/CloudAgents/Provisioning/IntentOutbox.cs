@@ -1,39 +1,15 @@
-using Conpaas.Domain.Vms;
+using Conpaas.Domain;
 using Marten;
-using Microsoft.Extensions.DependencyInjection;
-using Wolverine.Marten;
 
 namespace Conpaas.CloudAgents.Provisioning;
 
 /// <summary>
-/// Saves a session together with a durable message for every VM intent it appends (VmRequested → ProvisionVm,
-/// VmTerminationRequested → TerminateVm): the intent and the work it asks for commit or fail as one.
+/// The API's commands (until they return their messages from Wolverine handlers): saves a session with the work its
+/// VM intents ask for (<see cref="CloudWork"/>). The cloud agents state their work where they decide it.
 /// </summary>
-public sealed class IntentOutbox(IServiceProvider services, Microsoft.Extensions.Options.IOptions<AgentOptions> options)
+public sealed class IntentOutbox(IServiceProvider services)
 {
-    public async Task Save(IDocumentSession session, CancellationToken ct)
-    {
-        var intents = session.PendingChanges.Streams()
-            .SelectMany(s => s.Events.Select(e => (s.Id, e.Data)))
-            .Select(x => x.Data switch
-            {
-                VmRequested => (object?)new ProvisionVm(x.Id),
-                VmTerminationRequested => new TerminateVm(x.Id),
-                _ => null,
-            })
-            .OfType<object>()
-            .Distinct()
-            .ToList();
-        if (intents.Count == 0 || !options.Value.Enabled)
-        {
-            await session.SaveChangesAsync(ct);
-            return;
-        }
-
-        await using var scope = services.CreateAsyncScope();
-        var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
-        outbox.Enroll(session);
-        foreach (var intent in intents) await outbox.PublishAsync(intent);
-        await session.SaveChangesAsync(ct);
-    }
+    public Task Save(IDocumentSession session, CancellationToken ct) =>
+        session.SaveChangesWith(session.PendingChanges.Streams()
+            .SelectMany(s => CloudWork.Of(Decision.Accept([], s.Events.Select(e => new StreamEvent(s.Id, e.Data))))), services, ct);
 }

@@ -3,9 +3,9 @@
 using Conpaas.CloudAgents.Drivers;
 using Conpaas.CloudAgents.Outcomes;
 using Conpaas.CloudAgents.Provisioning;
-using Marten;
 using Microsoft.Extensions.Options;
 using System;
+using Wolverine.Marten.Publishing;
 
 namespace Internal.Generated.WolverineHandlers
 {
@@ -16,30 +16,48 @@ namespace Internal.Generated.WolverineHandlers
         private readonly Conpaas.CloudAgents.Drivers.CloudDriverRegistry _cloudDriverRegistry;
         private readonly Conpaas.CloudAgents.Outcomes.VmOutcomeRecorder _vmOutcomeRecorder;
         private readonly Conpaas.CloudAgents.Provisioning.InFlight _inFlight;
-        private readonly Marten.IDocumentStore _documentStore;
         private readonly Microsoft.Extensions.Options.IOptions<Conpaas.CloudAgents.Provisioning.AgentOptions> _optionsOfAgentOptions;
         private readonly System.TimeProvider _timeProvider;
+        private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
 
-        public CheckVmReadinessHandler1723755872(Conpaas.CloudAgents.Drivers.CloudDriverRegistry cloudDriverRegistry, Conpaas.CloudAgents.Outcomes.VmOutcomeRecorder vmOutcomeRecorder, Conpaas.CloudAgents.Provisioning.InFlight inFlight, Marten.IDocumentStore documentStore, Microsoft.Extensions.Options.IOptions<Conpaas.CloudAgents.Provisioning.AgentOptions> optionsOfAgentOptions, System.TimeProvider timeProvider)
+        public CheckVmReadinessHandler1723755872(Conpaas.CloudAgents.Drivers.CloudDriverRegistry cloudDriverRegistry, Conpaas.CloudAgents.Outcomes.VmOutcomeRecorder vmOutcomeRecorder, Conpaas.CloudAgents.Provisioning.InFlight inFlight, Microsoft.Extensions.Options.IOptions<Conpaas.CloudAgents.Provisioning.AgentOptions> optionsOfAgentOptions, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory)
         {
             _cloudDriverRegistry = cloudDriverRegistry;
             _vmOutcomeRecorder = vmOutcomeRecorder;
             _inFlight = inFlight;
-            _documentStore = documentStore;
             _optionsOfAgentOptions = optionsOfAgentOptions;
             _timeProvider = timeProvider;
+            _outboxedSessionFactory = outboxedSessionFactory;
         }
 
         public override async System.Threading.Tasks.Task HandleAsync(Wolverine.Runtime.MessageContext context, System.Threading.CancellationToken cancellation)
         {
+            // Building the Marten session
+            await using var documentSession = _outboxedSessionFactory.OpenSession(context);
             // The actual message body
             var checkVmReadiness = (Conpaas.CloudAgents.Provisioning.CheckVmReadiness)context.Envelope.Message;
 
+            var vm = await Conpaas.CloudAgents.Provisioning.CheckVmReadinessHandler.LoadAsync(checkVmReadiness, ((Marten.IQuerySession)documentSession), cancellation).ConfigureAwait(false);
+            var result_of_Validate = Conpaas.CloudAgents.Provisioning.CheckVmReadinessHandler.Validate(checkVmReadiness, vm, _inFlight);
+            // Evaluate whether or not the execution should stop based on the HandlerContinuation value
+            if (result_of_Validate == Wolverine.HandlerContinuation.Stop) return;
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("message.handler", "Conpaas.CloudAgents.Provisioning.CheckVmReadinessHandler");
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Conpaas.CloudAgents.Provisioning.CheckVmReadinessHandler");
             
             // The actual message execution
-            await Conpaas.CloudAgents.Provisioning.CheckVmReadinessHandler.Handle(checkVmReadiness, _documentStore, _cloudDriverRegistry, _vmOutcomeRecorder, context, _optionsOfAgentOptions, _timeProvider, _inFlight, cancellation).ConfigureAwait(false);
+            var outgoing1 = await Conpaas.CloudAgents.Provisioning.CheckVmReadinessHandler.Handle(checkVmReadiness, vm, _cloudDriverRegistry, _vmOutcomeRecorder, _optionsOfAgentOptions, _timeProvider, _inFlight, cancellation).ConfigureAwait(false);
+
+            
+            // Outgoing, cascaded message
+            await context.EnqueueCascadingAsync(outgoing1).ConfigureAwait(false);
+
+            
+            // Save all pending changes to this Marten session
+            await documentSession.SaveChangesAsync(cancellation).ConfigureAwait(false);
+
+            
+            // Have to flush outgoing messages just in case Marten did nothing because of https://github.com/JasperFx/wolverine/issues/536
+            await context.FlushOutgoingMessagesAsync().ConfigureAwait(false);
         }
     }
 

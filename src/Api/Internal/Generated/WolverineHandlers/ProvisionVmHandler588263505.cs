@@ -3,10 +3,10 @@
 using Conpaas.CloudAgents.Drivers;
 using Conpaas.CloudAgents.Outcomes;
 using Conpaas.CloudAgents.Provisioning;
-using Marten;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using System;
+using Wolverine.Marten.Publishing;
 
 namespace Internal.Generated.WolverineHandlers
 {
@@ -18,33 +18,51 @@ namespace Internal.Generated.WolverineHandlers
         private readonly Conpaas.CloudAgents.Outcomes.VmOutcomeRecorder _vmOutcomeRecorder;
         private readonly Conpaas.CloudAgents.Provisioning.BootContexts _bootContexts;
         private readonly Conpaas.CloudAgents.Provisioning.InFlight _inFlight;
-        private readonly Marten.IDocumentStore _documentStore;
         private readonly Microsoft.Extensions.Logging.ILogger<Conpaas.CloudAgents.Provisioning.ProvisionVm> _loggerForMessage;
         private readonly Microsoft.Extensions.Options.IOptions<Conpaas.CloudAgents.Provisioning.AgentOptions> _optionsOfAgentOptions;
         private readonly System.TimeProvider _timeProvider;
+        private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
 
-        public ProvisionVmHandler588263505(Conpaas.CloudAgents.Drivers.CloudDriverRegistry cloudDriverRegistry, Conpaas.CloudAgents.Outcomes.VmOutcomeRecorder vmOutcomeRecorder, Conpaas.CloudAgents.Provisioning.BootContexts bootContexts, Conpaas.CloudAgents.Provisioning.InFlight inFlight, Marten.IDocumentStore documentStore, Microsoft.Extensions.Logging.ILogger<Conpaas.CloudAgents.Provisioning.ProvisionVm> loggerForMessage, Microsoft.Extensions.Options.IOptions<Conpaas.CloudAgents.Provisioning.AgentOptions> optionsOfAgentOptions, System.TimeProvider timeProvider)
+        public ProvisionVmHandler588263505(Conpaas.CloudAgents.Drivers.CloudDriverRegistry cloudDriverRegistry, Conpaas.CloudAgents.Outcomes.VmOutcomeRecorder vmOutcomeRecorder, Conpaas.CloudAgents.Provisioning.BootContexts bootContexts, Conpaas.CloudAgents.Provisioning.InFlight inFlight, Microsoft.Extensions.Logging.ILogger<Conpaas.CloudAgents.Provisioning.ProvisionVm> loggerForMessage, Microsoft.Extensions.Options.IOptions<Conpaas.CloudAgents.Provisioning.AgentOptions> optionsOfAgentOptions, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory)
         {
             _cloudDriverRegistry = cloudDriverRegistry;
             _vmOutcomeRecorder = vmOutcomeRecorder;
             _bootContexts = bootContexts;
             _inFlight = inFlight;
-            _documentStore = documentStore;
             _loggerForMessage = loggerForMessage;
             _optionsOfAgentOptions = optionsOfAgentOptions;
             _timeProvider = timeProvider;
+            _outboxedSessionFactory = outboxedSessionFactory;
         }
 
         public override async System.Threading.Tasks.Task HandleAsync(Wolverine.Runtime.MessageContext context, System.Threading.CancellationToken cancellation)
         {
+            // Building the Marten session
+            await using var documentSession = _outboxedSessionFactory.OpenSession(context);
             // The actual message body
             var provisionVm = (Conpaas.CloudAgents.Provisioning.ProvisionVm)context.Envelope.Message;
 
+            var vm = await Conpaas.CloudAgents.Provisioning.ProvisionVmHandler.LoadAsync(provisionVm, ((Marten.IQuerySession)documentSession), cancellation).ConfigureAwait(false);
+            var result_of_Validate = Conpaas.CloudAgents.Provisioning.ProvisionVmHandler.Validate(vm);
+            // Evaluate whether or not the execution should stop based on the HandlerContinuation value
+            if (result_of_Validate == Wolverine.HandlerContinuation.Stop) return;
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("message.handler", "Conpaas.CloudAgents.Provisioning.ProvisionVmHandler");
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Conpaas.CloudAgents.Provisioning.ProvisionVmHandler");
             
             // The actual message execution
-            await Conpaas.CloudAgents.Provisioning.ProvisionVmHandler.Handle(provisionVm, context.Envelope, _documentStore, _cloudDriverRegistry, _vmOutcomeRecorder, _bootContexts, context, _optionsOfAgentOptions, _timeProvider, _inFlight, _loggerForMessage, cancellation).ConfigureAwait(false);
+            var outgoing1 = await Conpaas.CloudAgents.Provisioning.ProvisionVmHandler.Handle(provisionVm, vm, context.Envelope, ((Marten.IQuerySession)documentSession), _cloudDriverRegistry, _vmOutcomeRecorder, _bootContexts, _optionsOfAgentOptions, _inFlight, _timeProvider, _loggerForMessage, cancellation).ConfigureAwait(false);
+
+            
+            // Outgoing, cascaded message
+            await context.EnqueueCascadingAsync(outgoing1).ConfigureAwait(false);
+
+            
+            // Save all pending changes to this Marten session
+            await documentSession.SaveChangesAsync(cancellation).ConfigureAwait(false);
+
+            
+            // Have to flush outgoing messages just in case Marten did nothing because of https://github.com/JasperFx/wolverine/issues/536
+            await context.FlushOutgoingMessagesAsync().ConfigureAwait(false);
         }
     }
 

@@ -2,8 +2,8 @@
 #pragma warning disable
 using Conpaas.CloudAgents.Drivers;
 using Conpaas.CloudAgents.Outcomes;
-using Marten;
 using Microsoft.Extensions.Options;
+using Wolverine.Marten.Publishing;
 
 namespace Internal.Generated.WolverineHandlers
 {
@@ -13,27 +13,33 @@ namespace Internal.Generated.WolverineHandlers
     {
         private readonly Conpaas.CloudAgents.Drivers.CloudDriverRegistry _cloudDriverRegistry;
         private readonly Conpaas.CloudAgents.Outcomes.VmOutcomeRecorder _vmOutcomeRecorder;
-        private readonly Marten.IDocumentStore _documentStore;
         private readonly Microsoft.Extensions.Options.IOptions<Conpaas.CloudAgents.Provisioning.AgentOptions> _optionsOfAgentOptions;
+        private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
 
-        public TerminateVmHandler1749050087(Conpaas.CloudAgents.Drivers.CloudDriverRegistry cloudDriverRegistry, Conpaas.CloudAgents.Outcomes.VmOutcomeRecorder vmOutcomeRecorder, Marten.IDocumentStore documentStore, Microsoft.Extensions.Options.IOptions<Conpaas.CloudAgents.Provisioning.AgentOptions> optionsOfAgentOptions)
+        public TerminateVmHandler1749050087(Conpaas.CloudAgents.Drivers.CloudDriverRegistry cloudDriverRegistry, Conpaas.CloudAgents.Outcomes.VmOutcomeRecorder vmOutcomeRecorder, Microsoft.Extensions.Options.IOptions<Conpaas.CloudAgents.Provisioning.AgentOptions> optionsOfAgentOptions, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory)
         {
             _cloudDriverRegistry = cloudDriverRegistry;
             _vmOutcomeRecorder = vmOutcomeRecorder;
-            _documentStore = documentStore;
             _optionsOfAgentOptions = optionsOfAgentOptions;
+            _outboxedSessionFactory = outboxedSessionFactory;
         }
 
         public override async System.Threading.Tasks.Task HandleAsync(Wolverine.Runtime.MessageContext context, System.Threading.CancellationToken cancellation)
         {
+            // Building the Marten session
+            await using var documentSession = _outboxedSessionFactory.OpenSession(context);
             // The actual message body
             var terminateVm = (Conpaas.CloudAgents.Provisioning.TerminateVm)context.Envelope.Message;
 
+            var vm = await Conpaas.CloudAgents.Provisioning.TerminateVmHandler.LoadAsync(terminateVm, ((Marten.IQuerySession)documentSession), cancellation).ConfigureAwait(false);
+            var result_of_Validate = Conpaas.CloudAgents.Provisioning.TerminateVmHandler.Validate(vm);
+            // Evaluate whether or not the execution should stop based on the HandlerContinuation value
+            if (result_of_Validate == Wolverine.HandlerContinuation.Stop) return;
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("message.handler", "Conpaas.CloudAgents.Provisioning.TerminateVmHandler");
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Conpaas.CloudAgents.Provisioning.TerminateVmHandler");
             
             // The actual message execution
-            await Conpaas.CloudAgents.Provisioning.TerminateVmHandler.Handle(terminateVm, _documentStore, _cloudDriverRegistry, _vmOutcomeRecorder, _optionsOfAgentOptions, cancellation).ConfigureAwait(false);
+            await Conpaas.CloudAgents.Provisioning.TerminateVmHandler.Handle(terminateVm, vm, _cloudDriverRegistry, _vmOutcomeRecorder, _optionsOfAgentOptions, cancellation).ConfigureAwait(false);
         }
     }
 
