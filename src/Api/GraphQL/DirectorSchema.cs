@@ -18,6 +18,7 @@ public sealed class DirectorQuery : ObjectGraphType
         this.AddHistoryQueries();
         this.AddCreditQueries();
         Hosting.CheckSchema.AddCheckQueries(this);
+        Files.FileSchema.AddFileQueries(this);
     }
 }
 
@@ -30,6 +31,7 @@ public sealed class DirectorMutation : ObjectGraphType
         this.AddServiceMutations();
         Certificates.CertificateSchema.AddCertificateMutations(this);
         this.AddCreditMutations();
+        Files.FileSchema.AddFileMutations(this);
     }
 }
 
