@@ -28,7 +28,7 @@ public sealed class FilesCloud : LocalCloudApp
 
 /// <summary>A service's startup script and archive reach every VM it boots, through one-time links, checked by SHA-256.</summary>
 [Collection(RealProcesses.Name)]
-public sealed class BootFileTests(FilesCloud app) : IClassFixture<FilesCloud>
+public sealed class BootLinkTests(FilesCloud app) : IClassFixture<FilesCloud>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
