@@ -32,6 +32,7 @@ using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.C
 stopping.Token.Register(listener.Stop);
 Console.WriteLine($"{boot.Name}: {boot.Role} of {boot.ServiceType} listening on {options["listen"]} (VPN {boot.VpnAddress ?? "none"})");
 _ = ReportToDirector(boot, stopping.Token);
+_ = BootFiles.Fetch(boot, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options["boot"]))!, "files"), DirectorTrust(boot), stopping.Token);
 
 while (!stopping.IsCancellationRequested)
 {
@@ -86,6 +87,7 @@ static void Serve(HttpListenerContext context, BootContext boot)
     var (status, type, body) = context.Request.Url?.AbsolutePath switch
     {
         "/health" => (200, "application/json", JsonSerializer.Serialize(new { status = "ready", vm = boot.Name, role = boot.Role, vmId = boot.VmId })),
+        "/files" => (200, "application/json", JsonSerializer.Serialize(BootFiles.States.Values)),
         "/" when boot.ServiceType == "helloworld" && boot.Role == "AGENT" => (200, "text/plain", "Hello World"),
         "/" => (200, "application/json", JsonSerializer.Serialize(new
         {
@@ -105,7 +107,8 @@ static void Serve(HttpListenerContext context, BootContext boot)
 /// <summary>What the Director hands a VM at boot (ConPaaS put the same facts in the VM's user-data).</summary>
 internal sealed record BootContext(
     Guid VmId, string Name, string Role, string? ServiceRole, string ServiceType, string? VpnAddress, string? Network,
-    IReadOnlyList<string> BootstrapNodes, string? Namespace, string DirectorUrl, string Credential, string? CaCertificatePem = null)
+    IReadOnlyList<string> BootstrapNodes, string? Namespace, string DirectorUrl, string Credential, string? CaCertificatePem = null,
+    IReadOnlyList<BootFile>? Files = null)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 }

@@ -1,4 +1,5 @@
 using Conpaas.Api.Certificates;
+using Conpaas.Api.Files;
 using Conpaas.Api.Hosting;
 using JasperFx;
 using Microsoft.Extensions.Options;
@@ -28,6 +29,7 @@ try
         .AddCertificates()
         .AddDirectorTls()
         .AddApplicationsAndServices()
+        .AddDataFiles()
         .AddDirectorGraphQL()
         .AddDirectorTelemetry();
 
@@ -38,6 +40,7 @@ try
     app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
     app.MapDirectorGraphQL();
     app.MapCertificateAuthority();
+    app.MapDataFiles();
     app.MapDirectorTelemetry();
     if (args is [OperatorCommands.Migrate]) return await app.MigrateDatabase();
     if (!OperatorCommands.AutoMigrate(builder) && await SchemaGate.Problem(app.Services) is { } behind)

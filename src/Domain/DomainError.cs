@@ -14,6 +14,7 @@ public enum ErrorCode
     UNKNOWN_CLOUD,
     UNKNOWN_SERVICE_TYPE,
     RATE_LIMITED,
+    QUOTA_EXCEEDED,
 }
 
 /// <summary>A refused decision: a code, a message a person understands and, for bad input, the field.</summary>

@@ -1,4 +1,5 @@
 using Conpaas.Domain.Applications;
+using Conpaas.Domain.Files;
 using Conpaas.Domain.Services;
 using Conpaas.Domain.Users;
 using Conpaas.Domain.Vms;
@@ -20,6 +21,7 @@ public static class EventCatalog
         typeof(ServiceStopped), typeof(ServiceFailed), typeof(ServiceRemovalRequested), typeof(ServiceRemoved),
         typeof(VmRequested), typeof(VmProvisioning), typeof(VmCreated), typeof(VmReady), typeof(VmTerminationRequested),
         typeof(VmTerminated), typeof(VmFailed), typeof(VmLost), typeof(VmCharged),
+        typeof(FileUploaded), typeof(FileDeleted), typeof(ServiceFileSet),
     ];
 
     private static readonly Dictionary<string, string> ByStoredName = All.ToDictionary(t => StoredName(t.Name), t => t.Name);

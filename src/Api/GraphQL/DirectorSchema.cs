@@ -23,6 +23,7 @@ public sealed class DirectorQuery : ObjectGraphType
         Manifests.ManifestSchema.AddManifestQueries(this);
         Identity.Sso.SsoSchema.AddSsoQueries(this);
         Hosting.CheckSchema.AddCheckQueries(this);
+        Files.FileSchema.AddFileQueries(this);
     }
 }
 
@@ -37,6 +38,8 @@ public sealed class DirectorMutation : ObjectGraphType
         this.AddCreditMutations();
         Manifests.ManifestSchema.AddManifestMutations(this);
         Identity.Sso.SsoSchema.AddSsoMutations(this);
+
+        Files.FileSchema.AddFileMutations(this);
     }
 }
 

@@ -59,7 +59,8 @@ public sealed class GraphQLHttpEndpoint(
         var (request, problem, status) = isGet ? ReadQueryString(http.Request.Query) : await ReadBody(http);
         if (request is null)
         {
-            await WriteRequestError(http, status, mediaType, problem!);
+            await WriteRequestError(http, status, mediaType, problem!,
+                status == StatusCodes.Status401Unauthorized ? nameof(Domain.ErrorCode.UNAUTHENTICATED) : nameof(Domain.ErrorCode.INVALID_INPUT));
             return;
         }
 
@@ -144,9 +145,10 @@ public sealed class GraphQLHttpEndpoint(
 
     private async Task<(GraphQLRequest?, string?, int)> ReadBody(HttpContext http)
     {
+        if (Files.MultipartUploads.Accepts(http.Request)) return await http.RequestServices.GetRequiredService<Files.MultipartUploads>().Read(http);
         if (!MediaTypeHeaderValue.TryParse(http.Request.ContentType, out var contentType)
             || !string.Equals(contentType.MediaType.Value, Json, StringComparison.OrdinalIgnoreCase))
-            return (null, $"Unsupported Content-Type '{Quoted.Shorten(http.Request.ContentType ?? "")}': send {Json}", StatusCodes.Status415UnsupportedMediaType);
+            return (null, $"Unsupported Content-Type '{Quoted.Shorten(http.Request.ContentType ?? "")}': send {Json} (or {Files.MultipartUploads.MediaType} for uploads)", StatusCodes.Status415UnsupportedMediaType);
         if (contentType.Charset.HasValue && !string.Equals(contentType.Charset.Value, "utf-8", StringComparison.OrdinalIgnoreCase))
             return (null, $"Unsupported charset '{Quoted.Shorten(contentType.Charset.ToString())}': send utf-8", StatusCodes.Status415UnsupportedMediaType);
 

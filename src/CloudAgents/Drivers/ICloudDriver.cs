@@ -6,7 +6,11 @@ namespace Conpaas.CloudAgents.Drivers;
 public sealed record BootContext(
     Guid VmId, string Name, string Role, string? ServiceRole, string ServiceType, string? VpnAddress, string? Network,
     IReadOnlyList<string> BootstrapNodes, string? Namespace, string DirectorUrl, string Credential,
-    string? CertificatePem = null, string? PrivateKeyPem = null, string? CaCertificatePem = null);
+    string? CertificatePem = null, string? PrivateKeyPem = null, string? CaCertificatePem = null)
+{
+    /// <summary>The service's startup script and archive, each a one-time link (README, Data files).</summary>
+    public IReadOnlyList<Provisioning.BootFile> Files { get; init; } = [];
+}
 
 /// <summary>A VM to create. <paramref name="UserData"/> is the cloud-init script that boots the agent on a real cloud
 /// (made once by the provisioning pipeline; drivers pass it on as their cloud expects).</summary>

@@ -29,6 +29,7 @@ public sealed class BootContexts(IDocumentStore store, ServiceContextFactory con
         var boot = new BootContext(vm.Id, vm.Name, vm.Role.ToString(), vm.ServiceRole, vm.ServiceType, vm.VpnAddress, plan.Network,
             plan.BootstrapNodes, plan.IsEnabled ? VpnPlan.Namespace(hostPort, vm.ApplicationId.ToString("N")) : null,
             DirectorUrl, await Credential(vm.Id, ct), certificate?.CertificatePem, certificate?.PrivateKeyPem, certificate?.CaCertificatePem);
+        if (services.GetService(typeof(IServiceFileLinks)) is IServiceFileLinks files) boot = boot with { Files = await files.For(vm, DirectorUrl, ct) };
         return (boot, prepared is null ? [] : [prepared.Record]);
     }
 

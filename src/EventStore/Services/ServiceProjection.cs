@@ -21,4 +21,6 @@ public sealed partial class ServiceProjection : SingleStreamProjection<Service, 
     public static void Apply(ServiceFailed e, Service s) => s.Apply(e);
     public static void Apply(ServiceRemovalRequested e, Service s) => s.Apply(e);
     public static void Apply(ServiceRemoved e, Service s) => s.Apply(e);
+    // A service's files are the data-files slice's read model; applied here only so that the service's version stays its stream's.
+    public static void Apply(Domain.Files.ServiceFileSet e, Service s) { }
 }

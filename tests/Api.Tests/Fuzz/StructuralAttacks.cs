@@ -81,9 +81,10 @@ public sealed class StructuralAttacks(Random rng, Func<string> victimToken)
         {
             0 => Encoding.UTF8.GetBytes(valid[..rng.Next(1, valid.Length - 1)]),
             1 => Encoding.UTF8.GetBytes(fixedOnes[ordinal / 3 % fixedOnes.Length]),
-            _ => Flip(Encoding.UTF8.GetBytes(valid)),
+            // A query: flipped bytes that still leave a valid request (they may) must not create anything either.
+            _ => Flip(Encoding.UTF8.GetBytes(Json("{ me { username } }", "{}"))),
         };
-        // A flipped byte may still leave a valid request (a different name): only the first two must be refused.
+        // A flipped byte may still leave a valid request: only the first two must be refused.
         return Raw(index, "malformed JSON", detail, body, mustRefuse: ordinal % 3 != 2);
     }
 

@@ -1,0 +1,81 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Conpaas.Api.Files;
+using Conpaas.Api.Tests.CloudAgents;
+using Conpaas.Api.Tests.Infrastructure;
+using Marten;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit;
+
+namespace Conpaas.Api.Tests.Files;
+
+/// <summary>The local cloud with a content folder, and a Director:Url at which its agents reach this host.</summary>
+public sealed class FilesCloud : LocalCloudApp
+{
+    public string Folder { get; } = Directory.CreateTempSubdirectory("conpaas-files-").FullName;
+
+    protected override IReadOnlyDictionary<string, string?> Settings =>
+        new Dictionary<string, string?>(base.Settings) { ["Files:Folder"] = Folder };
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Directory.Delete(Folder, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+}
+
+/// <summary>A service's startup script and archive reach every VM it boots, through one-time links, checked by SHA-256.</summary>
+[Collection(RealProcesses.Name)]
+public sealed class BootLinkTests(FilesCloud app) : IClassFixture<FilesCloud>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task every_vm_of_a_service_downloads_its_startup_script_and_archive_once_and_verifies_them()
+    {
+        // The port is known once the host listens; boot contexts read Director:Url when they are made.
+        app.Services.GetRequiredService<IConfiguration>()["Director:Url"] = app.BaseAddress.ToString().TrimEnd('/');
+        var client = await app.NewUser();
+        var user = new CloudUser(client);
+        var service = await user.AddService(await user.CreateApplication());
+        var script = Encoding.UTF8.GetBytes("#!/bin/sh\necho booted > /tmp/booted\n");
+        var archive = Uploads.RandomBytes(300_000);
+        foreach (var (kind, bytes, name) in new[] { ("STARTUP_SCRIPT", script, "start.sh"), ("ARCHIVE", archive, "code.tar.gz") })
+        {
+            var file = (await client.Upload(bytes, name))["id"]!.GetValue<string>();
+            await client.Ok("mutation($s: ID!, $k: ServiceFileKind!, $f: ID!) { setServiceFile(serviceId: $s, kind: $k, fileId: $f) { kind } }",
+                new { s = service, k = kind, f = file });
+        }
+
+        await user.Start(service);
+        var running = await user.WaitFor(service, "RUNNING");
+        var nodes = running.LiveNodes();
+        Assert.Equal(2, nodes.Count);
+
+        foreach (var node in nodes)
+        {
+            var files = await Wait.Until(async () => JsonNode.Parse(await AgentHttp.Get(node.Str("address"), "/files") ?? "[]")!.AsArray(),
+                a => a.Count == 2 && a.All(f => f!["state"]!.GetValue<string>() == "verified"), Wait.Short,
+                $"{node.Str("name")} has verified both files", a => a.FirstOrDefault(f => f!["state"]!.GetValue<string>() != "verified")?.ToJsonString());
+            Assert.Equal([Uploads.Sha256(archive), Uploads.Sha256(script)],
+                files.OrderBy(f => f!["kind"]!.GetValue<string>()).Select(f => f!["sha256"]!.GetValue<string>()));
+
+            var folder = Path.Combine(app.CloudDirectory, node.Str("name"));
+            Assert.Equal(script, await File.ReadAllBytesAsync(Path.Combine(folder, "files", "STARTUP_SCRIPT"), Ct));
+            Assert.Equal(archive, await File.ReadAllBytesAsync(Path.Combine(folder, "files", "ARCHIVE"), Ct));
+
+            // The links in the VM's boot context were good for that one download.
+            var boot = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "boot.json"), Ct))!;
+            foreach (var link in boot["files"]!.AsArray())
+            {
+                using var again = await client.Http.GetAsync(link!["url"]!.GetValue<string>(), Ct);
+                Assert.Equal(System.Net.HttpStatusCode.NotFound, again.StatusCode);
+            }
+        }
+
+        await using var session = app.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        Assert.Equal(0, await session.Query<FileLink>().CountAsync(Ct));
+    }
+}
