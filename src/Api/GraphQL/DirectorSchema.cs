@@ -38,7 +38,6 @@ public sealed class DirectorMutation : ObjectGraphType
         this.AddCreditMutations();
         Manifests.ManifestSchema.AddManifestMutations(this);
         Identity.Sso.SsoSchema.AddSsoMutations(this);
-
         Files.FileSchema.AddFileMutations(this);
     }
 }

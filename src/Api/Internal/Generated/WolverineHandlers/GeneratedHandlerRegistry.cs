@@ -9,7 +9,7 @@ namespace Internal.Generated.WolverineHandlers
     {
         public override System.Type[] HandlerTypes()
         {
-            return new System.Type[] { typeof(Conpaas.Api.Files.DeleteFileHandler), typeof(Conpaas.Api.Files.IssueFileLinkHandler), typeof(Conpaas.Api.Files.SetServiceFileHandler), typeof(Conpaas.Api.Files.UploadFileHandler), typeof(Conpaas.CloudAgents.Provisioning.CheckVmReadinessHandler), typeof(Conpaas.CloudAgents.Provisioning.ProvisionVmHandler), typeof(Conpaas.CloudAgents.Provisioning.TerminateVmHandler) };
+            return new System.Type[] { typeof(Conpaas.Api.Files.DeleteFileHandler), typeof(Conpaas.Api.Files.IssueFileLinkHandler), typeof(Conpaas.Api.Files.SetServiceFileHandler), typeof(Conpaas.Api.Files.UploadFileHandler), typeof(Conpaas.Api.Manifests.ApplyManifestHandler), typeof(Conpaas.CloudAgents.Provisioning.CheckVmReadinessHandler), typeof(Conpaas.CloudAgents.Provisioning.ProvisionVmHandler), typeof(Conpaas.CloudAgents.Provisioning.TerminateVmHandler) };
         }
 
         public override System.Type[] MessageTypes()
@@ -28,6 +28,7 @@ namespace Internal.Generated.WolverineHandlers
     {
         [global::System.Runtime.CompilerServices.ModuleInitializer]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.GeneratedHandlerRegistry))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.ApplyManifestHandler2037168628))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.CheckVmReadinessHandler1723755872))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.DeleteFileHandler1573284189))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Internal.Generated.WolverineHandlers.IssueFileLinkHandler1695211843))]
@@ -39,6 +40,7 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Conpaas.Api.Files.IssueFileLinkHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Conpaas.Api.Files.SetServiceFileHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Conpaas.Api.Files.UploadFileHandler))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Conpaas.Api.Manifests.ApplyManifestHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Conpaas.CloudAgents.Provisioning.CheckVmReadinessHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Conpaas.CloudAgents.Provisioning.ProvisionVmHandler))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Conpaas.CloudAgents.Provisioning.TerminateVmHandler))]
@@ -46,6 +48,7 @@ namespace Internal.Generated.WolverineHandlers
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Conpaas.Api.Files.IssueFileLink))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Conpaas.Api.Files.SetServiceFile))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Conpaas.Api.Files.UploadFile))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Conpaas.Api.Manifests.ApplyManifest))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Conpaas.CloudAgents.Provisioning.CheckVmReadiness))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Conpaas.CloudAgents.Provisioning.ProvisionVm))]
         [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::Conpaas.CloudAgents.Provisioning.TerminateVm))]
