@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
+using Conpaas.Api.GraphQL;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -11,6 +12,8 @@ namespace Conpaas.Api.Identity;
 /// else of the browser session's cookie, signs in the request's <see cref="Caller"/> and <see cref="HttpContext.User"/>
 /// at once. A presented token that is invalid, expired or revoked is no error by itself: the request runs anonymously
 /// and a field that needs a user answers UNAUTHENTICATED with the reason (<see cref="Caller.RequireUser"/>).
+/// ASP.NET Core's authentication middleware runs it for every request (an agent's "Vm" credentials need no database
+/// read to be told apart); the endpoints take the result through <see cref="SignIn"/>.
 /// The WebSocket transport signs in each operation with the same <see cref="Authenticator"/>, from connection_init.
 /// </summary>
 public sealed class SessionAuthentication(
@@ -23,9 +26,9 @@ public sealed class SessionAuthentication(
 {
     public const string SchemeName = "Session";
 
-    /// <summary>Authenticates the request (once: the handler keeps its result) and returns its caller. Called by the
-    /// endpoints when the request is known to be well-formed, rather than by a middleware for every request: a
-    /// malformed request is refused without a database read, and an unreachable database is the endpoint's 503.</summary>
+    /// <summary>The request's caller, signed in by the authentication middleware (the handler keeps its result, so
+    /// this reads nothing again). An unreachable database is thrown here, for the endpoint to answer its own way
+    /// (503 with a GraphQL error for /graphql) once it has refused what is malformed.</summary>
     public static async Task<Caller> SignIn(HttpContext http)
     {
         var result = await http.AuthenticateAsync(SchemeName);
@@ -45,7 +48,16 @@ public sealed class SessionAuthentication(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        await authenticator.Authenticate(Credentials(Request), caller, Context.RequestAborted);
+        try
+        {
+            await authenticator.Authenticate(Credentials(Request), caller, Context.RequestAborted);
+        }
+        catch (Exception ex) when (Errors.IsDatabaseUnavailable(ex))
+        {
+            // The middleware runs before every endpoint, which answers this itself when it signs in (SignIn).
+            return AuthenticateResult.Fail(ex);
+        }
+
         if (caller.User is not { } user)
             return caller.RejectedBecause is { } reason ? AuthenticateResult.Fail(reason) : AuthenticateResult.NoResult();
 
