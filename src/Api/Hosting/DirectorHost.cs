@@ -31,6 +31,8 @@ public static class DirectorHost
         builder.Services.AddHttpContextAccessor().AddSingleton<AnonymousSignIns>();
         builder.Services.AddScoped<Caller>();
         builder.Services.AddScoped<Authenticator>();
+        builder.Services.AddAuthentication(SessionAuthentication.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthentication>(SessionAuthentication.SchemeName, null);
         builder.Services.AddScoped<IdentityCommands>();
         builder.Services.AddScoped<CommandSessions>();
         builder.Services.AddHostedService<AdminBootstrap>();

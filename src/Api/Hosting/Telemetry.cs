@@ -94,8 +94,7 @@ public static class Telemetry
         if (http.RequestServices.GetRequiredService<IOptions<TelemetryOptions>>().Value.MetricsOpenToLoopback
             && http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip))
             return null;
-        var caller = http.RequestServices.GetRequiredService<Caller>();
-        await http.RequestServices.GetRequiredService<Authenticator>().Authenticate(http.Request.Headers.Authorization, caller, http.RequestAborted);
+        var caller = await SessionAuthentication.SignIn(http);
         return caller.IsAdmin ? null : caller.IsSignedIn ? StatusCodes.Status403Forbidden : StatusCodes.Status404NotFound;
     }
 }

@@ -8,7 +8,7 @@ namespace Conpaas.Api.Identity;
 /// with the same code as the <c>login</c> mutation and puts the Director's session token in an HttpOnly,
 /// SameSite=Strict cookie that no script in the page can read; DELETE /session logs out. A request to /graphql
 /// without an Authorization header is authenticated by that cookie, provided it cannot have been forged by another
-/// site: an HTTP POST must carry <see cref="CsrfHeader"/> (a cross-site form cannot send a custom header, and the
+/// site (<see cref="SessionAuthentication"/> reads it; this refuses the forged ones first): an HTTP POST must carry <see cref="CsrfHeader"/> (a cross-site form cannot send a custom header, and the
 /// Director answers no CORS preflight), a WebSocket upgrade must come from the Director's own origin.
 /// </summary>
 public static class CookieSessions
@@ -18,28 +18,24 @@ public static class CookieSessions
 
     public static WebApplication MapCookieSessions(this WebApplication app)
     {
-        app.Use(AuthenticateByCookie);
+        app.Use(RefuseForgedCookieRequests);
         app.MapPost("/session", SignIn);
         app.MapDelete("/session", SignOut);
         return app;
     }
 
-    /// <summary>Hands the cookie's token to the transports as the Authorization header they already read.</summary>
-    private static async Task AuthenticateByCookie(HttpContext http, Func<Task> next)
+    /// <summary>A request to /graphql that the cookie would sign in, but that another site could have sent.</summary>
+    private static async Task RefuseForgedCookieRequests(HttpContext http, Func<Task> next)
     {
         if (http.Request.Path.StartsWithSegments("/graphql")
             && string.IsNullOrEmpty(http.Request.Headers.Authorization)
-            && http.Request.Cookies[CookieName] is { Length: > 0 } token)
+            && http.Request.Cookies[CookieName] is { Length: > 0 }
+            && (http.WebSockets.IsWebSocketRequest ? !FromOwnOrigin(http.Request) : MayChangeState(http.Request) && !HasCsrfHeader(http.Request)))
         {
-            if (http.WebSockets.IsWebSocketRequest ? !FromOwnOrigin(http.Request) : MayChangeState(http.Request) && !HasCsrfHeader(http.Request))
-            {
-                await Refuse(http, StatusCodes.Status403Forbidden, DomainError.Forbidden(http.WebSockets.IsWebSocketRequest
-                    ? "A WebSocket signed in by the session cookie must come from the Director's own origin"
-                    : $"A request signed in by the session cookie must carry the header '{CsrfHeader}: 1'"));
-                return;
-            }
-
-            http.Request.Headers.Authorization = "Bearer " + token;
+            await Refuse(http, StatusCodes.Status403Forbidden, DomainError.Forbidden(http.WebSockets.IsWebSocketRequest
+                ? "A WebSocket signed in by the session cookie must come from the Director's own origin"
+                : $"A request signed in by the session cookie must carry the header '{CsrfHeader}: 1'"));
+            return;
         }
 
         await next();
@@ -105,13 +101,10 @@ public static class CookieSessions
     public static void SetCookie(HttpContext http, SessionResult session) =>
         http.Response.Cookies.Append(CookieName, session.Token, Options(http, session.ExpiresAt));
 
-    private static async Task SignOut(HttpContext http, Authenticator authenticator, IdentityCommands identity, Caller caller)
+    private static async Task SignOut(HttpContext http, IdentityCommands identity)
     {
-        if (http.Request.Cookies[CookieName] is { Length: > 0 } token)
-        {
-            await authenticator.Authenticate("Bearer " + token, caller, http.RequestAborted);
-            if (caller.IsSignedIn) await identity.Logout(http.RequestAborted);
-        }
+        if (http.Request.Cookies[CookieName] is { Length: > 0 } && (await SessionAuthentication.SignIn(http)).IsSignedIn)
+            await identity.Logout(http.RequestAborted);
 
         http.Response.Cookies.Delete(CookieName, Options(http, null));
         http.Response.StatusCode = StatusCodes.Status204NoContent;

@@ -3,6 +3,10 @@ using Conpaas.Domain;
 using Conpaas.Domain.Applications;
 using Conpaas.Domain.Services;
 using Conpaas.Domain.Vms;
+using System.Linq.Expressions;
+using Conpaas.Api.GraphQL;
+using Conpaas.Domain.Users;
+using GraphQL.DataLoader;
 using Marten;
 
 namespace Conpaas.Api.Services;
@@ -13,26 +17,24 @@ namespace Conpaas.Api.Services;
 /// </summary>
 public sealed class Reads(IQuerySession session, Caller caller)
 {
-    /// <param name="orGone">For a nested field (a VM's service, a service's application): the parent may already be
-    /// deleted or removed while its children are still being cleaned up, and is still shown.</param>
-    public async Task<Application> Application(Guid id, DateTimeOffset? asOf, CancellationToken ct, bool orGone = false)
+    public async Task<Application> Application(Guid id, DateTimeOffset? asOf, CancellationToken ct)
     {
         caller.RequireUser();
         var app = asOf is { } t
             ? await session.Events.AggregateStreamAsync<Application>(id, timestamp: t, token: ct)
             : await session.LoadAsync<Application>(id, ct);
-        return app is not null && (orGone || !app.Deleted) && caller.MaySee(app.OwnerId)
+        return app is not null && !app.Deleted && caller.MaySee(app.OwnerId)
             ? app
             : throw ApplicationDecisions.NotFound(id).ToException();
     }
 
-    public async Task<Service> Service(Guid id, DateTimeOffset? asOf, CancellationToken ct, bool orGone = false)
+    public async Task<Service> Service(Guid id, DateTimeOffset? asOf, CancellationToken ct)
     {
         caller.RequireUser();
         var service = asOf is { } t
             ? await session.Events.AggregateStreamAsync<Service>(id, timestamp: t, token: ct)
             : await session.LoadAsync<Service>(id, ct);
-        return service is not null && (orGone || !service.Removed) && caller.MaySee(service.OwnerId)
+        return service is not null && !service.Removed && caller.MaySee(service.OwnerId)
             ? service
             : throw ServiceRules.NotFound(id).ToException();
     }
@@ -43,29 +45,42 @@ public sealed class Reads(IQuerySession session, Caller caller)
         return await session.Query<Application>().Where(a => a.OwnerId == me.Id && !a.Deleted).OrderBy(a => a.CreatedAt).ToListAsync(ct);
     }
 
-    public async Task<IReadOnlyList<Service>> ServicesOf(Application app, DateTimeOffset? asOf, CancellationToken ct)
-    {
-        if (asOf is not { } t)
-            return await session.Query<Service>().Where(s => s.ApplicationId == app.Id && !s.Removed).OrderBy(s => s.Sid).ToListAsync(ct);
+    // A nested parent (a VM's service, a service's application) may already be deleted or removed while its children
+    // are still being cleaned up, and is still shown.
 
-        var services = new List<Service>();
-        foreach (var slot in app.Services.OrderBy(s => s.Sid))
-        {
-            // The slot and the service's first event are one decision, committed together but stamped a few
-            // microseconds apart: a slot the application had at t means the service existed, as it was added.
-            var service = await session.Events.AggregateStreamAsync<Service>(slot.ServiceId, timestamp: t, token: ct)
-                          ?? await session.Events.AggregateStreamAsync<Service>(slot.ServiceId, version: 1, token: ct);
-            if (service is { Removed: false }) services.Add(service);
-        }
+    /// <summary>Service.application: the application of every service at this level in one query.</summary>
+    public IDataLoaderResult<Application> ApplicationOf(Service service, DateTimeOffset? asOf) =>
+        (_applications ??= new((keys, ct) => LoadEach(keys, (Application a) => a.Id, ct))).Load((service.ApplicationId, asOf), app =>
+            app is not null && caller.MaySee(app.OwnerId) ? app : throw ApplicationDecisions.NotFound(service.ApplicationId).ToException());
 
-        return services;
-    }
+    /// <summary>Vm.service: the service of every VM at this level in one query.</summary>
+    public IDataLoaderResult<Service> ServiceOf(Vm vm, DateTimeOffset? asOf) =>
+        (_services ??= new((keys, ct) => LoadEach(keys, (Service s) => s.Id, ct))).Load((vm.ServiceId, asOf), service =>
+            service is not null && caller.MaySee(service.OwnerId) ? service : throw ServiceRules.NotFound(vm.ServiceId).ToException());
 
-    public async Task<IReadOnlyList<Vm>> NodesOf(Service service, DateTimeOffset? asOf, CancellationToken ct) =>
-        await AsOf(await session.Query<Vm>().Where(v => v.ServiceId == service.Id).ToListAsync(ct), asOf, ct);
+    /// <summary>Application.owner: the owners of every application at this level in one query.</summary>
+    public IDataLoaderResult<User> OwnerOf(Application app) =>
+        (_owners ??= new(async (ids, ct) => (await session.LoadManyAsync<User>(ct, ids)).ToDictionary(u => u.Id)))
+        .Load(app.OwnerId, owner => owner ?? throw new InvalidOperationException($"Application {app.Id} has no owner {app.OwnerId}"));
 
-    public async Task<IReadOnlyList<Vm>> VmsOfApplication(Guid applicationId, DateTimeOffset? asOf, CancellationToken ct) =>
-        await AsOf(await session.Query<Vm>().Where(v => v.ApplicationId == applicationId).ToListAsync(ct), asOf, ct);
+    /// <summary>Application.services: the services of every application at this level in one query.</summary>
+    public IDataLoaderResult<IReadOnlyList<Service>> ServicesOf(Application app, DateTimeOffset? asOf) =>
+        asOf is { } t
+            ? (_servicesThen ??= new(ServicesThen)).Load((app, t), services => services ?? [])
+            : (_servicesNow ??= new(async (ids, ct) =>
+                    (await session.Query<Service>().Where(s => s.ApplicationId.IsOneOf(ids.ToArray()) && !s.Removed).OrderBy(s => s.Sid).ToListAsync(ct))
+                    .GroupBy(s => s.ApplicationId).ToDictionary(g => g.Key, g => (IReadOnlyList<Service>)g.ToList())))
+                .Load(app.Id, services => services ?? []);
+
+    /// <summary>Service.nodes: the VMs of every service at this level in one query.</summary>
+    public IDataLoaderResult<IReadOnlyList<Vm>> NodesOf(Service service, DateTimeOffset? asOf) =>
+        (_nodes ??= new(async (keys, ct) => await VmsThen(keys, ids => v => v.ServiceId.IsOneOf(ids), v => v.ServiceId, ct)))
+        .Load((service.Id, asOf), vms => vms ?? []);
+
+    /// <summary>Application.vms: the VMs of every application at this level in one query.</summary>
+    public IDataLoaderResult<IReadOnlyList<Vm>> VmsOfApplication(Guid applicationId, DateTimeOffset? asOf) =>
+        (_applicationVms ??= new(async (keys, ct) => await VmsThen(keys, ids => v => v.ApplicationId.IsOneOf(ids), v => v.ApplicationId, ct)))
+        .Load((applicationId, asOf), vms => vms ?? []);
 
     /// <summary>ConPaaS list_resources: the caller's VMs, or everyone's for an administrator who asks.</summary>
     public async Task<IReadOnlyList<Vm>> Vms(string? applicationId, bool includeTerminated, bool all, CancellationToken ct)
@@ -85,14 +100,75 @@ public sealed class Reads(IQuerySession session, Caller caller)
         return LiveFirst(await query.ToListAsync(ct));
     }
 
-    private async Task<IReadOnlyList<Vm>> AsOf(IReadOnlyList<Vm> current, DateTimeOffset? asOf, CancellationToken ct)
+    private BatchLoader<(Guid, DateTimeOffset?), Application>? _applications;
+    private BatchLoader<(Guid, DateTimeOffset?), Service>? _services;
+    private BatchLoader<Guid, User>? _owners;
+    private BatchLoader<Guid, IReadOnlyList<Service>>? _servicesNow;
+    private BatchLoader<(Application, DateTimeOffset), IReadOnlyList<Service>>? _servicesThen;
+    private BatchLoader<(Guid, DateTimeOffset?), IReadOnlyList<Vm>>? _nodes;
+    private BatchLoader<(Guid, DateTimeOffset?), IReadOnlyList<Vm>>? _applicationVms;
+
+    /// <summary>The current documents in one query; the ones asked for as of a time from the event log, stream by stream.</summary>
+    private async Task<IReadOnlyDictionary<(Guid, DateTimeOffset?), T>> LoadEach<T>(IReadOnlyCollection<(Guid Id, DateTimeOffset? AsOf)> keys, Func<T, Guid> idOf, CancellationToken ct)
+        where T : class
     {
-        if (asOf is not { } t) return LiveFirst(current);
-        var then = new List<Vm>();
-        foreach (var vm in current.Where(v => v.CreatedAt <= t))
-            if (await session.Events.AggregateStreamAsync<Vm>(vm.Id, timestamp: t, token: ct) is { } old)
-                then.Add(old);
-        return LiveFirst(then);
+        var found = new Dictionary<(Guid, DateTimeOffset?), T>();
+        var now = keys.Where(k => k.AsOf is null).Select(k => k.Id).ToArray();
+        if (now.Length > 0)
+            foreach (var doc in await session.LoadManyAsync<T>(ct, now))
+                found[(idOf(doc), null)] = doc;
+        foreach (var (id, asOf) in keys.Where(k => k.AsOf is not null))
+            if (await session.Events.AggregateStreamAsync<T>(id, timestamp: asOf, token: ct) is { } then)
+                found[(id, asOf)] = then;
+        return found;
+    }
+
+    private async Task<IReadOnlyDictionary<(Application, DateTimeOffset), IReadOnlyList<Service>>> ServicesThen(
+        IReadOnlyCollection<(Application App, DateTimeOffset AsOf)> keys, CancellationToken ct)
+    {
+        var found = new Dictionary<(Application, DateTimeOffset), IReadOnlyList<Service>>();
+        foreach (var (app, t) in keys)
+        {
+            var services = new List<Service>();
+            foreach (var slot in app.Services.OrderBy(s => s.Sid))
+            {
+                // The slot and the service's first event are one decision, committed together but stamped a few
+                // microseconds apart: a slot the application had at t means the service existed, as it was added.
+                var service = await session.Events.AggregateStreamAsync<Service>(slot.ServiceId, timestamp: t, token: ct)
+                              ?? await session.Events.AggregateStreamAsync<Service>(slot.ServiceId, version: 1, token: ct);
+                if (service is { Removed: false }) services.Add(service);
+            }
+
+            found[(app, t)] = services;
+        }
+
+        return found;
+    }
+
+    /// <summary>The VMs of several parents (services or applications) in one query, each parent's live ones first;
+    /// as of a time, the ones created by then, each read from the event log.</summary>
+    private async Task<IReadOnlyDictionary<(Guid, DateTimeOffset?), IReadOnlyList<Vm>>> VmsThen(
+        IReadOnlyCollection<(Guid Id, DateTimeOffset? AsOf)> keys, Func<Guid[], Expression<Func<Vm, bool>>> ofParents, Func<Vm, Guid> parent,
+        CancellationToken ct)
+    {
+        var current = (await session.Query<Vm>().Where(ofParents(keys.Select(k => k.Id).Distinct().ToArray())).ToListAsync(ct)).ToLookup(parent);
+        var found = new Dictionary<(Guid, DateTimeOffset?), IReadOnlyList<Vm>>();
+        foreach (var (id, asOf) in keys)
+        {
+            if (asOf is not { } t)
+            {
+                found[(id, asOf)] = LiveFirst(current[id]);
+                continue;
+            }
+
+            var then = new List<Vm>();
+            foreach (var vm in current[id].Where(v => v.CreatedAt <= t))
+                if (await session.Events.AggregateStreamAsync<Vm>(vm.Id, timestamp: t, token: ct) is { } old)
+                    then.Add(old);
+            found[(id, asOf)] = LiveFirst(then);
+        }
+
+        return found;
     }
 
     private static List<Vm> LiveFirst(IEnumerable<Vm> vms) =>

@@ -72,11 +72,11 @@ public sealed class ApplicationGraphType : ObjectGraphType<Application>
         Name = "Application";
         Field<NonNullGraphType<IdGraphType>>("id").Resolve(c => c.Source.Id);
         Field<NonNullGraphType<StringGraphType>>("name").Resolve(c => c.Source.Name);
-        Field<NonNullGraphType<UserType>>("owner").ResolveAsync(async c => await c.Get<IQuerySession>().LoadAsync<User>(c.Source.OwnerId, c.CancellationToken));
+        Field<NonNullGraphType<UserType>>("owner").Resolve(c => c.Get<Reads>().OwnerOf(c.Source));
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<ServiceGraphType>>>>("services")
-            .ResolveAsync(async c => await c.Get<Reads>().ServicesOf(c.Source, TimeTravel.AsOf(c), c.CancellationToken));
+            .Resolve(c => c.Get<Reads>().ServicesOf(c.Source, TimeTravel.AsOf(c)));
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<VmGraphType>>>>("vms").Description("Every VM of every service of this application.")
-            .ResolveAsync(async c => await c.Get<Reads>().VmsOfApplication(c.Source.Id, TimeTravel.AsOf(c), c.CancellationToken));
+            .Resolve(c => c.Get<Reads>().VmsOfApplication(c.Source.Id, TimeTravel.AsOf(c)));
         Field<StringGraphType>("network").Description("The application's private network (CIDR), or null when no VPN is configured.")
             .Resolve(c => c.Source.Network);
         Field<NonNullGraphType<DateTimeScalar>>("createdAt").Resolve(c => c.Source.CreatedAt);
@@ -97,14 +97,14 @@ public sealed class ServiceGraphType : ObjectGraphType<Service>
         Field<NonNullGraphType<ServiceStateType>>("state").Resolve(c => c.Source.State);
         Field<StringGraphType>("stateReason").Resolve(c => c.Source.StateReason);
         Field<NonNullGraphType<ApplicationGraphType>>("application")
-            .ResolveAsync(async c => await c.Get<Reads>().Application(c.Source.ApplicationId, TimeTravel.AsOf(c), c.CancellationToken, orGone: true));
+            .Resolve(c => c.Get<Reads>().ApplicationOf(c.Source, TimeTravel.AsOf(c)));
         Field<StringGraphType>("cloud").Resolve(c => c.Source.Cloud);
         Field<StringGraphType>("subnet").Resolve(c => c.Source.Subnet);
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<RoleCountType>>>>("nodeCounts").Description("Desired number of agent nodes per role.")
             .Resolve(c => (ServiceTypes.Find(c.Source.Type)?.Roles ?? [])
                 .Select(r => new RoleCount(r.Name, c.Source.DesiredCounts.GetValueOrDefault(r.Name))).ToList());
         Field<NonNullGraphType<ListGraphType<NonNullGraphType<VmGraphType>>>>("nodes").Description("The manager VM and the agents, live ones first.")
-            .ResolveAsync(async c => await c.Get<Reads>().NodesOf(c.Source, TimeTravel.AsOf(c), c.CancellationToken));
+            .Resolve(c => c.Get<Reads>().NodesOf(c.Source, TimeTravel.AsOf(c)));
         Field<NonNullGraphType<DateTimeScalar>>("createdAt").Resolve(c => c.Source.CreatedAt);
         Field<NonNullGraphType<IntGraphType>>("version").Resolve(c => c.Source.Version);
     }
@@ -120,7 +120,7 @@ public sealed class VmGraphType : ObjectGraphType<Vm>
         Field<NonNullGraphType<VmRoleType>>("role").Resolve(c => c.Source.Role);
         Field<StringGraphType>("serviceRole").Resolve(c => c.Source.ServiceRole);
         Field<NonNullGraphType<ServiceGraphType>>("service")
-            .ResolveAsync(async c => await c.Get<Reads>().Service(c.Source.ServiceId, TimeTravel.AsOf(c), c.CancellationToken, orGone: true));
+            .Resolve(c => c.Get<Reads>().ServiceOf(c.Source, TimeTravel.AsOf(c)));
         Field<NonNullGraphType<StringGraphType>>("cloud").Resolve(c => c.Source.Cloud);
         Field<StringGraphType>("providerId").Resolve(c => c.Source.ProviderId);
         Field<NonNullGraphType<VmStateType>>("state").Resolve(c => c.Source.State);

@@ -1,6 +1,8 @@
+using Conpaas.Api.GraphQL;
 using GraphQL;
 using GraphQL.Transport;
 using GraphQL.Validation;
+using GraphQLParser.AST;
 
 namespace Conpaas.Api.Transport;
 
@@ -25,4 +27,19 @@ public static class GraphQLExecution
         CancellationToken = ct,
         ValidationRules = transportRule is null ? Rules : [.. Rules, transportRule],
     };
+
+    /// <summary>The HTTP method rules of the HTTP and SSE transports: a mutation only over POST (a GET must be safe to
+    /// repeat); a subscription only over an event stream, where GET is allowed (that is what EventSource sends).</summary>
+    public sealed class HttpMethodRule(bool isGet, bool eventStream) : ValidationRuleBase
+    {
+        public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
+        {
+            var type = context.Operation.Operation;
+            if (isGet && (type == OperationType.Mutation || type == OperationType.Subscription && !eventStream))
+                context.ReportError(new MethodNotAllowedError($"A {type.ToString().ToLowerInvariant()} cannot be sent with GET: use POST"));
+            else if (type == OperationType.Subscription && !eventStream)
+                context.ReportError(new MethodNotAllowedError("Subscriptions are served over WebSocket or Server-Sent Events, not plain HTTP"));
+            return default;
+        }
+    }
 }

@@ -67,8 +67,7 @@ public sealed class GraphQLHttpEndpoint(
         ExecutionResult result;
         try
         {
-            await http.RequestServices.GetRequiredService<Authenticator>()
-                .Authenticate(http.Request.Headers.Authorization, caller, http.RequestAborted);
+            await SessionAuthentication.SignIn(http);
             if (eventStream)
             {
                 await http.RequestServices.GetRequiredService<SseTransport>().Handle(http, request, isGet, caller);
@@ -76,7 +75,7 @@ public sealed class GraphQLHttpEndpoint(
             }
 
             result = await executer.ExecuteAsync(GraphQLExecution.Options(request, http.RequestServices, http.RequestAborted,
-                new HttpMethodRule(isGet)));
+                new GraphQLExecution.HttpMethodRule(isGet, eventStream: false)));
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
@@ -266,19 +265,5 @@ public sealed class GraphQLHttpEndpoint(
         json.WriteEndArray();
         json.WriteEndObject();
         await json.FlushAsync(http.RequestAborted);
-    }
-
-    /// <summary>Mutations only over POST (a GET must be safe to repeat); subscriptions only over a stream.</summary>
-    private sealed class HttpMethodRule(bool isGet) : ValidationRuleBase
-    {
-        public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
-        {
-            var type = context.Operation.Operation;
-            if (isGet && type != OperationType.Query)
-                context.ReportError(new MethodNotAllowedError($"A {type.ToString().ToLowerInvariant()} cannot be sent with GET: use POST"));
-            else if (type == OperationType.Subscription)
-                context.ReportError(new MethodNotAllowedError("Subscriptions are served over WebSocket or Server-Sent Events, not plain HTTP"));
-            return default;
-        }
     }
 }

@@ -52,7 +52,7 @@ public sealed class SseTransport(
         ExecutionResult result;
         try
         {
-            result = await executer.ExecuteAsync(GraphQLExecution.Options(request, http.RequestServices, aborted, new NoMutationOverGet(isGet)));
+            result = await executer.ExecuteAsync(GraphQLExecution.Options(request, http.RequestServices, aborted, new GraphQLExecution.HttpMethodRule(isGet, eventStream: true)));
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
@@ -180,16 +180,5 @@ public sealed class SseTransport(
         }
 
         public void OnCompleted() => Offer(CompleteEvent);
-    }
-
-    /// <summary>Mutations only over POST; a subscription may use GET here (that is what EventSource sends).</summary>
-    private sealed class NoMutationOverGet(bool isGet) : ValidationRuleBase
-    {
-        public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context)
-        {
-            if (isGet && context.Operation.Operation == OperationType.Mutation)
-                context.ReportError(new MethodNotAllowedError("A mutation cannot be sent with GET: use POST"));
-            return default;
-        }
     }
 }

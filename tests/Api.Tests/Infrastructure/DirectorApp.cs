@@ -10,9 +10,10 @@ namespace Conpaas.Api.Tests.Infrastructure;
 
 /// <summary>
 /// The real Director host on a real Kestrel port, with a database of its own. One per test class:
-/// classes run in parallel without sharing data.
+/// classes run in parallel without sharing data. Shared by the test projects (linked into Cli.Tests); each adds its
+/// own way to talk to the host in a part of its own (GraphQL clients here, cps shells there).
 /// </summary>
-public class DirectorApp : WebApplicationFactory<Program>, IAsyncLifetime
+public partial class DirectorApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string AdminPassword = "admin-test-password";
 
@@ -56,31 +57,22 @@ public class DirectorApp : WebApplicationFactory<Program>, IAsyncLifetime
         // Every test signs in from 127.0.0.1: the per-address limit is tested by fixtures that lower it again.
         builder.UseSetting("Director:AnonymousSignInsPerMinute", "1000000");
         builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+        ConfigureSuite(builder);
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
     }
 
-    public GraphQLClient Client(string? token = null) => new(Http(), token);
+    /// <summary>What a test project sets on every host it starts.</summary>
+    partial void ConfigureSuite(IWebHostBuilder builder);
 
-    /// <summary>An HTTP client for this host (one that trusts its CA, for a host that serves HTTPS).</summary>
-    public virtual HttpClient Http() => new() { BaseAddress = BaseAddress };
-
-    public async Task<GraphQLClient> Admin() => await Client().SignIn("admin", AdminPassword);
-
-    /// <summary>Registers a fresh user and returns a client signed in as that user.</summary>
-    public async Task<GraphQLClient> NewUser(string? name = null, int? credit = null)
-    {
-        name ??= "u" + Guid.NewGuid().ToString("N")[..10];
-        var client = Client();
-        await client.Ok("""
-            mutation($input: RegisterInput!) { register(input: $input) { id } }
-            """, new { input = new { username = name, email = $"{name}@example.org", password = "password-" + name, credit } });
-        return await client.SignIn(name, "password-" + name);
-    }
+    /// <summary>What a test project cleans up beside the host and its database.</summary>
+    partial void DisposeSuite();
 
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        if (OwnsDatabase) await TestDatabase.DropDatabase(ConnectionString);
+        // A fixture that failed to start made no database: its first error is the one to read.
+        if (OwnsDatabase && ConnectionString.Length > 0) await TestDatabase.DropDatabase(ConnectionString);
+        DisposeSuite();
         GC.SuppressFinalize(this);
     }
 }

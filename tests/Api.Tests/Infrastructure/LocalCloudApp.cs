@@ -1,4 +1,3 @@
-using Conpaas.Fakes;
 using System.Diagnostics;
 
 namespace Conpaas.Api.Tests.Infrastructure;

@@ -1,4 +1,5 @@
 using Conpaas.Api.Hosting;
+using Conpaas.Api.Identity;
 using GraphQL;
 using GraphQL.Types;
 using Microsoft.Extensions.Options;
@@ -48,7 +49,7 @@ public sealed class WebSocketTransport(
         }
 
         using var socket = await http.WebSockets.AcceptWebSocketAsync(Protocol);
-        var connection = new GraphQLWsConnection(this, socket, http.Request.Headers.Authorization.ToString(),
+        var connection = new GraphQLWsConnection(this, socket, SessionAuthentication.Credentials(http.Request),
             http.Connection.RemoteIpAddress, http.RequestAborted);
         using var shutdown = lifetime.ApplicationStopping.Register(() => connection.Close(1001, "Server shutting down"));
         await connection.Run();
