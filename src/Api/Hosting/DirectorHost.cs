@@ -32,7 +32,6 @@ public static class DirectorHost
         builder.Services.AddScoped<Caller>();
         builder.Services.AddScoped<Authenticator>();
         builder.Services.AddScoped<IdentityCommands>();
-        builder.Services.AddScoped<CommandSessions>();
         builder.Services.AddHostedService<AdminBootstrap>();
         return builder;
     }
@@ -40,8 +39,8 @@ public static class DirectorHost
     public static WebApplicationBuilder AddApplicationsAndServices(this WebApplicationBuilder builder)
     {
         builder.Services.AddCloudAgents(builder.Configuration);
-        builder.Services.AddScoped<ApplicationCommands>();
-        builder.Services.AddScoped<ServiceCommands>();
+        // The commands' handlers cascade the cloud work their decisions ask for.
+        builder.Services.AddSingleton<CloudAgents.Provisioning.CloudWork>();
         builder.Services.AddScoped<Reads>();
         builder.Services.AddScoped<HistoryQueries>();
         builder.Services.AddScoped<Credits.CreditCommands>();

@@ -48,9 +48,11 @@ public static class StoreSetup
             opts.ApplicationAssembly = typeof(StoreSetup).Assembly;
             opts.Durability.Mode = director.DurabilityMode == "Solo" ? DurabilityMode.Solo : DurabilityMode.Balanced;
             opts.AutoBuildMessageStorageOnStartup = autoCreate;
+            // Handlers that take the session (createApplication, revokeCertificate) are saved, with their cascaded messages, by it.
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
             opts.ConfigureCloudAgents(builder.Configuration);
+            opts.ConfigureCommands();
         });
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");

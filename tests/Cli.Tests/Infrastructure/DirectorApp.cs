@@ -40,6 +40,8 @@ public class DirectorApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Director:AdminPassword", AdminPassword);
         builder.UseSetting("urls", "http://127.0.0.1:0");
         builder.UseSetting("Agents:Enabled", "false");
+        // Tests count the applications they create; DefaultApplicationTests switch the default application on.
+        builder.UseSetting("Director:CreateDefaultApplication", "false");
         builder.UseSetting("Credits:Enabled", "false");
         builder.UseSetting("Director:AnonymousSignInsPerMinute", "1000000"); // every shell signs in from 127.0.0.1
         // The host's own log is noise here: what cps prints is what these tests read.
