@@ -22,7 +22,7 @@ public static class CreateApplicationHandler
         if (await FirstResult(session, cmd, ct) is { } first) return (first, MartenOps.Nothing());
         var created = ApplicationDecisions.Create(cmd.ApplicationId, cmd.By.Id, cmd.Name, contexts.Vpn, clock.GetUtcNow()).EventsOrThrow();
         // The snapshot the inline projection stores, made the same way (Application.After), without reading it back.
-        var application = Application.Create((ApplicationCreated)created.Single());
+        var application = Application.After(null, created.Single())!;
         application.Version = created.Count;
         return (application, MartenOps.StartStream<Application>(cmd.ApplicationId, [.. created]));
     }

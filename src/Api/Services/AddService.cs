@@ -34,7 +34,7 @@ public static class AddServiceHandler
         var decision = Domain.Services.AddService.Decide(app, cmd.ServiceId, cmd.Type, cmd.Name, contexts.Vpn, clock.GetUtcNow());
         var events = new Events(session.AppendOthers(cmd.ApplicationId, decision));
         // The snapshot the inline projection stores, made the same way, without reading it back.
-        var added = Service.Create(decision.Others.Select(o => o.Event).OfType<ServiceAdded>().Single());
+        var added = Service.After(null, decision.Others.Select(o => o.Event).OfType<ServiceAdded>().Single())!;
         added.Version = 1;
         return (added, events);
     }

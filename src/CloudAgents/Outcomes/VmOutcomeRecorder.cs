@@ -185,9 +185,9 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
                 }
 
                 var wasRunning = vm.State == VmState.RUNNING;
-                foreach (var e in decision.Events) service.Evolve(e);
+                foreach (var e in decision.Events) Service.After(service, e);
                 foreach (var other in decision.Others)
-                    if (vms.TryGetValue(other.StreamId, out var touched)) touched.Evolve(other.Event);
+                    if (vms.TryGetValue(other.StreamId, out var touched)) Vm.After(touched, other.Event);
                 if (!wasRunning && vm.State == VmState.RUNNING) running.Add((ctx.Now - vm.CreatedAt).TotalSeconds);
                 all = all.Then(decision);
             }
