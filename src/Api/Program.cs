@@ -62,7 +62,7 @@ catch (Exception ex) when (BadSettings(ex) is { Count: > 0 } failures)
     await Console.Error.WriteLineAsync("The Director cannot start: " + string.Join("; ", failures));
     return 2;
 }
-catch (Exception ex) when (Conpaas.Api.GraphQL.Errors.IsDatabaseUnavailable(ex))
+catch (Exception ex) when (Conpaas.EventStore.PostgresErrors.IsDatabaseUnavailable(ex))
 {
     // The schema and the queues are set up at start, so the database must answer then; say so in one line.
     await Console.Error.WriteLineAsync("The Director cannot start: database unreachable: " + ex.Message);

@@ -31,7 +31,6 @@ public static class Configuration
         services.AddSingleton<ServiceContextFactory>();
         services.AddSingleton<BootContexts>();
         // The API's commands save their VM intents through it (CloudWork); the agents state their work where they decide it.
-        services.AddSingleton<IntentOutbox>();
         services.AddSingleton<InFlight>();
         services.AddSingleton<VmOutcomeRecorder>();
         if (Agents(configuration).Enabled) services.AddHostedService<Reconciler>();

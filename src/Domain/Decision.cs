@@ -1,7 +1,16 @@
 namespace Conpaas.Domain;
 
-/// <summary>An event for a stream other than the one the command targets, committed in the same transaction.</summary>
-public sealed record StreamEvent(Guid StreamId, object Event);
+/// <summary>
+/// An event for a stream other than the one the command targets, committed in the same transaction. A decision that
+/// begins a stream says so with <see cref="Start{T}"/>, naming the stream's aggregate type.
+/// </summary>
+public sealed record StreamEvent(Guid StreamId, object Event)
+{
+    /// <summary>The aggregate type of the stream this event begins; null when it goes onto an existing stream.</summary>
+    public Type? Starts { get; private init; }
+
+    public static StreamEvent Start<T>(Guid streamId, object first) where T : class => new(streamId, first) { Starts = typeof(T) };
+}
 
 /// <summary>
 /// The outcome of a pure decide function: the events to append to the target stream (and, when one decision

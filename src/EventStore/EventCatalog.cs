@@ -1,28 +1,15 @@
-using Conpaas.Domain.Applications;
-using Conpaas.Domain.Files;
-using Conpaas.Domain.Services;
-using Conpaas.Domain.Users;
-using Conpaas.Domain.Vms;
+using Conpaas.Domain;
 
 namespace Conpaas.EventStore;
 
 /// <summary>Every event type, and the names the API shows for them ("ServiceAdded", not Marten's "service_added").</summary>
 public static class EventCatalog
 {
-    public static readonly Type[] All =
-    [
-        typeof(UserRegistered), typeof(PasswordChanged), typeof(SessionStarted), typeof(SessionEnded),
-        typeof(CreditGranted), typeof(CreditCharged), typeof(CreditExhausted),
-        typeof(CertificateIssued), typeof(CertificateRevoked), typeof(SsoIdentityLinked),
-        typeof(ApplicationCreated), typeof(ApplicationRenamed), typeof(ServiceSubnetAllocated), typeof(ServiceSubnetReleased),
-        typeof(ApplicationDeleted),
-        typeof(ServiceAdded), typeof(ServiceRenamed), typeof(ServiceStartRequested), typeof(NodesRequested), typeof(NodeReady),
-        typeof(NodesRemovalRequested), typeof(NodeReleased), typeof(NodeLost), typeof(NodeFailed), typeof(ServiceRunning), typeof(ServiceStopRequested),
-        typeof(ServiceStopped), typeof(ServiceFailed), typeof(ServiceRemovalRequested), typeof(ServiceRemoved),
-        typeof(VmRequested), typeof(VmProvisioning), typeof(VmCreated), typeof(VmReady), typeof(VmTerminationRequested),
-        typeof(VmTerminated), typeof(VmFailed), typeof(VmLost), typeof(VmCharged),
-        typeof(FileUploaded), typeof(FileDeleted), typeof(ServiceFileSet),
-    ];
+    /// <summary>Every <see cref="IDomainEvent"/> of the domain, found in its assembly: a new event is catalogued by being declared.</summary>
+    public static readonly Type[] All = typeof(IDomainEvent).Assembly.GetTypes()
+        .Where(t => t is { IsClass: true, IsAbstract: false } && t.IsAssignableTo(typeof(IDomainEvent)))
+        .OrderBy(t => t.FullName, StringComparer.Ordinal)
+        .ToArray();
 
     private static readonly Dictionary<string, string> ByStoredName = All.ToDictionary(t => StoredName(t.Name), t => t.Name);
 

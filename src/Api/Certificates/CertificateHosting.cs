@@ -25,7 +25,6 @@ public static class CertificateHosting
         services.AddSingleton<RevocationLists>();
         services.AddSingleton<VmCertificates>();
         services.AddSingleton<Conpaas.CloudAgents.Provisioning.IVmCertificates>(sp => sp.GetRequiredService<VmCertificates>());
-        services.AddScoped<CertificateCommands>();
         services.AddHostedService<CertificateAuthorityStartup>();
         services.AddHostedService<RevocationListRefresher>();
         return builder;

@@ -49,6 +49,9 @@ public static class CertificateProfiles
     public const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
     public const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
 
+    /// <summary>Where issued certificates say their CRL is (their CRL distribution point).</summary>
+    public static string CrlUrl(Hosting.DirectorOptions director) => director.Url.TrimEnd('/') + CertificateHosting.CrlPath;
+
     public static CertificateProfile ForUser(User user, string crlUrl) =>
         Build(user.Id, user.Username, UserRole, null, null, crlUrl, serverAuth: false);
 

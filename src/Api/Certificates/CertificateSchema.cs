@@ -45,14 +45,14 @@ public static class CertificateSchema
         mutation.Field<NonNullGraphType<CertificateGraphType>>("issueCertificate")
             .Description("A certificate for the caller, signed by the Director's CA from the caller's CSR (PEM).")
             .Argument<NonNullGraphType<StringGraphType>>("csrPem")
-            .ResolveAsync(async c => await c.Get<CertificateCommands>().Issue(c.GetArgument<string>("csrPem"), c.CancellationToken));
+            .ResolveAsync(async c => await c.Invoke<IssuedCertificate>(by => new IssueCertificate(by.Id, c.GetArgument<string>("csrPem"), by)));
 
         mutation.Field<NonNullGraphType<BooleanGraphType>>("revokeCertificate")
             .Description("Revokes one of the caller's certificates (an administrator: anyone's); true also when it was already revoked. " +
                          "The CRL at /ca/crl lists it when this returns.")
             .Argument<NonNullGraphType<StringGraphType>>("serial")
             .Argument<RevocationReasonGraphType>("reason", a => a.DefaultValue = RevocationReason.UNSPECIFIED)
-            .ResolveAsync(async c => await c.Get<CertificateCommands>().Revoke(
-                c.GetArgument<string>("serial"), c.GetArgument("reason", RevocationReason.UNSPECIFIED), c.CancellationToken));
+            .ResolveAsync(async c => await RevokeCertificateHandler.Send(c,
+                Serials.Normalize(c.GetArgument<string>("serial"), "serial"), c.GetArgument("reason", RevocationReason.UNSPECIFIED)));
     }
 }

@@ -1,7 +1,11 @@
 using System.Security.Cryptography.X509Certificates;
 using Conpaas.Domain;
+using Conpaas.Api.GraphQL;
+using Conpaas.Api.Identity;
 using Conpaas.Domain.Users;
 using Conpaas.EventStore.Certificates;
+using GraphQL;
+using Marten;
 
 namespace Conpaas.Api.Certificates;
 
@@ -43,14 +47,51 @@ public static class RevocationReasons
 /// Someone else's serial answers exactly like an unknown one (NOT_FOUND). Revoking a revoked certificate again is
 /// accepted and changes nothing: the first revocation, its time and reason stand.
 /// </summary>
-public static class RevokeCertificate
+public sealed record RevokeCertificate(string Serial, RevocationReason Reason, Actor By)
 {
-    public static Decision Decide(CertificateView? certificate, User caller, string serial, RevocationReason reason, DateTimeOffset now)
+    public static Decision Decide(CertificateView? certificate, Actor by, string serial, RevocationReason reason, DateTimeOffset now)
     {
-        if (certificate is null || !(caller.IsAdmin || certificate.UserId == caller.Id)) return NotFound(serial);
+        if (certificate is null || !by.MaySee(certificate.UserId)) return NotFound(serial);
         if (certificate.RevokedAt is not null) return Decision.Accept();
         return Decision.Accept(new CertificateRevoked(certificate.Id, RevocationReasons.Name(reason), now));
     }
 
     public static DomainError NotFound(string serial) => DomainError.NotFound($"No certificate with serial {serial}");
+}
+
+public static class RevokeCertificateHandler
+{
+    /// <summary>The mutation: true once the certificate is revoked (also when it already was); the CRL lists it when this returns.</summary>
+    public static async Task<bool> Send(IResolveFieldContext c, string serial, RevocationReason reason)
+    {
+        if (!await c.Invoke<bool>(by => new RevokeCertificate(serial, reason, by))) return true;
+        try
+        {
+            await c.Get<RevocationLists>().Publish(c.CancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The revocation is recorded; the next request for the CRL finds it uncounted and publishes.
+            c.Get<ILogger<RevokeCertificate>>().LogWarning(ex, "The CRL could not be published after revoking {Serial}", serial);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// True when this call revoked it. The owner's stream is found from the certificate, so it is fetched here rather
+    /// than by the aggregate workflow; its version orders concurrent revocations (the loser runs again and finds it revoked).
+    /// </summary>
+    public static async Task<bool> Handle(RevokeCertificate cmd, IDocumentSession session, TimeProvider clock, ILogger<RevokeCertificate> log,
+        CancellationToken ct)
+    {
+        var owner = (await session.LoadAsync<CertificateView>(cmd.Serial, ct))?.UserId ?? throw RevokeCertificate.NotFound(cmd.Serial).ToException();
+        var stream = await session.Events.FetchForWriting<User>(owner, ct);
+        var certificate = await session.LoadAsync<CertificateView>(cmd.Serial, ct);
+        var events = RevokeCertificate.Decide(certificate, cmd.By, cmd.Serial, cmd.Reason, clock.GetUtcNow()).EventsOrThrow();
+        if (events.Count == 0) return false;
+        stream.AppendMany(events);
+        log.LogInformation("Certificate {Serial} revoked by {Username}", cmd.Serial, cmd.By.Name);
+        return true;
+    }
 }

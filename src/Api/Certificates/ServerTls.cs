@@ -127,7 +127,7 @@ public sealed class ServerCertificates(
             }
 
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var profile = CertificateProfiles.ForServer(Host, CertificateCommands.CrlUrl(director.Value));
+            var profile = CertificateProfiles.ForServer(Host, CertificateProfiles.CrlUrl(director.Value));
             using var issued = ca.Issue(profile, new PublicKey(key), clock.GetUtcNow(), certificates.Value.Validity);
             CaFiles.WriteAtomically(path, issued.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem() + "\n", secret: true, overwrite: true);
             return Announce(X509Certificate2.CreateFromPemFile(path), "issued");

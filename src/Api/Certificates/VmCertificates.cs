@@ -42,7 +42,7 @@ public sealed class VmCertificates(
     public (VmCertificate Certificate, CertificateIssued Issued) Prepare(Vm vm)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var profile = CertificateProfiles.ForVm(vm, CertificateCommands.CrlUrl(director.Value));
+        var profile = CertificateProfiles.ForVm(vm, CertificateProfiles.CrlUrl(director.Value));
         using var certificate = ca.Issue(profile, new PublicKey(key), clock.GetUtcNow(), options.Value.Validity);
         var issued = profile.Issued(certificate);
         return (new VmCertificate(issued.Serial, issued.NotAfter, certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem(), ca.CertificatePem),

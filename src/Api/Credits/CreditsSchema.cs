@@ -17,26 +17,9 @@ namespace Conpaas.Api.Credits;
 public sealed record CreditEntry(DateTimeOffset At, int Amount, int Balance, string Reason, Guid? VmId, string Actor, string Cursor);
 
 /// <summary>grantCredit, creditLedger and User.creditRunsOutAt: the credit ledger is a projection of the user's stream (<see cref="CreditLedgerProjection"/>).</summary>
-public sealed class CreditCommands(IDocumentStore store, IQuerySession query, Caller caller, TimeProvider clock)
+public sealed class CreditCommands(IQuerySession query, Caller caller, TimeProvider clock)
 {
     public const int MaxPageSize = 1000;
-
-    public async Task<User> Grant(string username, int amount, string reason, CancellationToken ct)
-    {
-        var admin = caller.RequireAdmin();
-        var user = await query.Query<User>().FirstOrDefaultAsync(u => u.UsernameKey == Text.Key(username), ct)
-                   ?? throw DomainError.NotFound($"Unknown user '{Text.Quote(username)}'").ToException();
-        return await EventStore.Writing.DecisionCommit.Retrying(async () =>
-        {
-            await using var session = store.LightweightSession();
-            session.CorrelationId = caller.CorrelationId;
-            session.LastModifiedBy = admin.Username;
-            var stream = await session.Events.FetchForWriting<User>(user.Id, ct);
-            stream.AppendMany(Charging.Grant(stream.Aggregate!, amount, reason, admin.Username).EventsOrThrow());
-            await session.SaveChangesAsync(ct);
-            return (await session.LoadAsync<User>(user.Id, ct))!;
-        });
-    }
 
     /// <summary>The caller's grants and charges, oldest first, each with the balance after it.</summary>
     public async Task<IReadOnlyList<CreditEntry>> Ledger(int first, string? after, CancellationToken ct)
@@ -94,6 +77,12 @@ public static class CreditsSchema
             .Argument<NonNullGraphType<StringGraphType>>("username")
             .Argument<NonNullGraphType<IntGraphType>>("amount")
             .Argument<NonNullGraphType<StringGraphType>>("reason")
-            .ResolveAsync(async c => await c.Get<CreditCommands>().Grant(
-                c.GetArgument<string>("username"), c.GetArgument<int>("amount"), c.GetArgument<string>("reason"), c.CancellationToken));
+            .ResolveAsync(async c =>
+            {
+                c.Get<Caller>().RequireAdmin();
+                var username = c.GetArgument<string>("username");
+                var user = await c.Get<IQuerySession>().Query<User>().FirstOrDefaultAsync(u => u.UsernameKey == Text.Key(username), c.CancellationToken)
+                           ?? throw DomainError.NotFound($"Unknown user '{Text.Quote(username)}'").ToException();
+                return await c.Invoke<User>(by => new GrantCredit(user.Id, c.GetArgument<int>("amount"), c.GetArgument<string>("reason"), by));
+            });
 }

@@ -103,7 +103,7 @@ public sealed class DirectorErrorInfoProvider(bool exposeDetails) : IErrorInfoPr
                 // Already a refusal with a code (e.g. a subscription whose session ended).
                 context.Exception = e;
                 break;
-            case var e when Errors.IsDatabaseUnavailable(e):
+            case var e when EventStore.PostgresErrors.IsDatabaseUnavailable(e):
                 context.Exception = ServiceUnavailableError.Database();
                 break;
             case ConcurrencyException:

@@ -128,7 +128,7 @@ public static class CheckCommand
             database = new DateTimeOffset((DateTime)(await now.ExecuteScalarAsync())!); // timestamptz comes as a UTC DateTime
             local = before + watch.Elapsed / 2;
         }
-        catch (Exception ex) when (GraphQL.Errors.IsDatabaseUnavailable(ex) || ex is Npgsql.NpgsqlException)
+        catch (Exception ex) when (EventStore.PostgresErrors.IsDatabaseUnavailable(ex) || ex is Npgsql.NpgsqlException)
         {
             return [Error("database", $"the database does not answer: {ex.Message}", "start PostgreSQL, or correct ConnectionStrings:Director")];
         }

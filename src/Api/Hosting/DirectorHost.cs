@@ -34,7 +34,6 @@ public static class DirectorHost
         builder.Services.AddAuthentication(SessionAuthentication.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthentication>(SessionAuthentication.SchemeName, null);
         builder.Services.AddScoped<IdentityCommands>();
-        builder.Services.AddScoped<CommandSessions>();
         builder.Services.AddHostedService<AdminBootstrap>();
         Identity.Sso.SsoEndpoints.AddSso(builder);
         return builder;
@@ -43,8 +42,8 @@ public static class DirectorHost
     public static WebApplicationBuilder AddApplicationsAndServices(this WebApplicationBuilder builder)
     {
         builder.Services.AddCloudAgents(builder.Configuration);
-        builder.Services.AddScoped<ApplicationCommands>();
-        builder.Services.AddScoped<ServiceCommands>();
+        // The commands' handlers cascade the cloud work their decisions ask for.
+        builder.Services.AddSingleton<CloudAgents.Provisioning.CloudWork>();
         builder.Services.AddScoped<Reads>();
         builder.Services.AddScoped<HistoryQueries>();
         builder.Services.AddScoped<Credits.CreditCommands>();

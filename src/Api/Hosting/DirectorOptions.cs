@@ -12,6 +12,9 @@ public sealed class DirectorOptions
     public string Url { get; set; } = "http://127.0.0.1:5555";
     /// <summary>Self-registration through the register mutation.</summary>
     public bool AllowRegistration { get; set; } = true;
+    /// <summary>A new user gets an application to put services in, as ConPaaS gave one (created with the user, one commit).</summary>
+    public bool CreateDefaultApplication { get; set; } = true;
+    public string DefaultApplicationName { get; set; } = "default";
     /// <summary>The most credit a new user may get (ConPaaS MAX_CREDIT).</summary>
     public int MaxCredit { get; set; } = 50;
     public int MinPasswordLength { get; set; } = 6;
@@ -74,6 +77,8 @@ public sealed class DirectorOptionsValidator : IValidateOptions<DirectorOptions>
 
         Check(Uri.TryCreate(o.Url, UriKind.Absolute, out var url) && url.Scheme is "http" or "https", "Url",
             $"'{o.Url}' must be an absolute http(s) URL");
+        Check(Domain.Applications.ApplicationDecisions.CheckName(o.DefaultApplicationName) is null, "DefaultApplicationName",
+            $"'{o.DefaultApplicationName}' is not an application name: {Domain.Applications.ApplicationDecisions.CheckName(o.DefaultApplicationName)?.Message}");
         Check(o.MaxCredit is >= 0 and <= 1_000_000, "MaxCredit", $"{o.MaxCredit} must be between 0 and 1000000");
         Check(o.MinPasswordLength is >= 1 and <= 128, "MinPasswordLength", $"{o.MinPasswordLength} must be between 1 and 128");
         Check(o.SessionLifetime > TimeSpan.Zero, "SessionLifetime", $"{o.SessionLifetime} must be positive");

@@ -52,9 +52,11 @@ public static class StoreSetup
             opts.ApplicationAssembly = typeof(StoreSetup).Assembly;
             opts.Durability.Mode = director.DurabilityMode == "Solo" ? DurabilityMode.Solo : DurabilityMode.Balanced;
             if (autoCreate is { } explicitly) opts.AutoBuildMessageStorageOnStartup = explicitly;
+            // Handlers that take the session (createApplication, revokeCertificate) are saved, with their cascaded messages, by it.
             opts.Policies.AutoApplyTransactions();
             opts.Policies.UseDurableLocalQueues();
             opts.ConfigureCloudAgents(builder.Configuration);
+            opts.ConfigureCommands();
         });
 
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");

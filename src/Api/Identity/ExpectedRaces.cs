@@ -1,3 +1,4 @@
+using Conpaas.EventStore;
 using JasperFx;
 using Marten;
 using Marten.Services;
@@ -16,15 +17,6 @@ public sealed class ExpectedRaces(IMartenSessionLogger marten, ILogger log) : IM
     private bool _told;
 
     public static void Quieten(IDocumentSession session, ILogger log) => session.Logger = new ExpectedRaces(session.Logger, log);
-
-    /// <summary>The unique index a write ran into ("" when PostgreSQL did not name it), or null.</summary>
-    public static string? UniqueViolation(Exception ex)
-    {
-        for (var e = ex; e is not null; e = e.InnerException)
-            if (e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg)
-                return pg.ConstraintName ?? "";
-        return null;
-    }
 
     public void LogSuccess(NpgsqlCommand command) => marten.LogSuccess(command);
 
@@ -53,7 +45,7 @@ public sealed class ExpectedRaces(IMartenSessionLogger marten, ILogger log) : IM
 
     private bool Expected(Exception ex)
     {
-        var reason = UniqueViolation(ex) is { } index ? $"unique index {index}"
+        var reason = PostgresErrors.UniqueViolation(ex) is { } index ? $"unique index {index}"
             : ex is ConcurrencyException ? "a stream version"
             : null;
         if (reason is null) return false;

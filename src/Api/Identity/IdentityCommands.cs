@@ -1,5 +1,6 @@
 using Conpaas.Api.Hosting;
 using Conpaas.Domain;
+using Conpaas.Domain.Applications;
 using Conpaas.Domain.Users;
 using Conpaas.EventStore.Users;
 using Marten;
@@ -17,6 +18,7 @@ public sealed class IdentityCommands(
     AnonymousSignIns signIns,
     IOptions<DirectorOptions> options,
     TimeProvider clock,
+    CloudAgents.Clouds.ServiceContextFactory contexts,
     Caller caller,
     ILogger<IdentityCommands> log)
 {
@@ -39,12 +41,20 @@ public sealed class IdentityCommands(
         var registered = Registration.Decide(cmd, policy, Guid.CreateVersion7(), hash, clock.GetUtcNow());
         Stamp(caller.IsSignedIn ? caller.Actor : registered.Username);
         session.Events.StartStream<User>(registered.UserId, registered);
+        if (Options.CreateDefaultApplication)
+        {
+            // Its name is validated at start-up; a new user has no other application to clash with.
+            var appId = Guid.CreateVersion7();
+            var created = ApplicationDecisions.Create(appId, registered.UserId, Options.DefaultApplicationName, contexts.Vpn, registered.RegisteredAt);
+            session.Events.StartStream<Application>(appId, [.. created.EventsOrThrow()]);
+        }
+
         ExpectedRaces.Quieten(session, log);
         try
         {
             await session.SaveChangesAsync(ct);
         }
-        catch (Exception ex) when (ExpectedRaces.UniqueViolation(ex) is { } index)
+        catch (Exception ex) when (EventStore.PostgresErrors.UniqueViolation(ex) is { } index)
         {
             throw (index.Contains("email") ? Registration.EmailTaken(cmd.Email!) : Registration.UsernameTaken(cmd.Username!)).ToException();
         }

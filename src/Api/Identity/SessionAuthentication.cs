@@ -2,6 +2,7 @@ using System.Runtime.ExceptionServices;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Conpaas.Api.GraphQL;
+using Conpaas.EventStore;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -52,7 +53,7 @@ public sealed class SessionAuthentication(
         {
             await authenticator.Authenticate(Credentials(Request), caller, Context.RequestAborted);
         }
-        catch (Exception ex) when (Errors.IsDatabaseUnavailable(ex))
+        catch (Exception ex) when (PostgresErrors.IsDatabaseUnavailable(ex))
         {
             // The middleware runs before every endpoint, which answers this itself when it signs in (SignIn).
             return AuthenticateResult.Fail(ex);

@@ -6,8 +6,11 @@ using Conpaas.Domain.Applications;
 using Conpaas.Domain.Manifests;
 using Conpaas.Domain.Services;
 using Conpaas.Domain.Users;
+using Conpaas.EventStore;
 using Conpaas.EventStore.Writing;
 using Marten;
+using Microsoft.Extensions.Options;
+using Wolverine.Marten;
 
 namespace Conpaas.Api.Manifests;
 
@@ -26,7 +29,7 @@ public static class ApplyManifestHandler
     /// <summary>The Marten event header naming the manifest (its SHA-256) that caused an event.</summary>
     public const string DigestHeader = "manifestDigest";
 
-    public static Task<ManifestApplied> Handle(ApplyManifest command, IDocumentStore store, IntentOutbox outbox, ServiceContextFactory contexts,
+    public static Task<ManifestApplied> Handle(ApplyManifest command, IDocumentStore store, IMartenOutbox outbox, IOptions<AgentOptions> agents, ServiceContextFactory contexts,
         CancellationToken ct) =>
         DecisionCommit.Retrying(async () =>
         {
@@ -59,9 +62,10 @@ public static class ApplyManifestHandler
             session.Append(appStream, Decision.Accept(plan.Events.Where(e => e.StreamId == appStream.Id).Select(e => e.Event), others));
             try
             {
-                await outbox.Save(session, ct);
+                // The VMs the plan requests or lets go, sent with this commit.
+                await session.SaveChangesWith(CloudWork.Of(Decision.Accept([], plan.Events)), outbox, agents.Value, ct);
             }
-            catch (Exception ex) when (Errors.IsUniqueViolation(ex))
+            catch (Exception ex) when (PostgresErrors.IsUniqueViolation(ex))
             {
                 // Another apply (or createApplication) made the application first: planning again converges onto it.
                 if (existing is null) throw new JasperFx.ConcurrencyException($"Application '{manifest.Application}' was created meanwhile", ex);

@@ -32,7 +32,7 @@ public static class ManifestSchema
             {
                 var reads = c.Get<Reads>();
                 var app = await reads.Application(Ids.Parse(c.GetArgument<string>("applicationId"), "applicationId"), null, c.CancellationToken);
-                return (object?)JsonSerializer.SerializeToElement(ManifestExport.Export(app, await reads.ServicesOf(app, null, c.CancellationToken)));
+                return (object?)JsonSerializer.SerializeToElement(ManifestExport.Export(app, await reads.ServicesOf(app, null).GetResultAsync(c.CancellationToken)));
             });
 
     public static void AddManifestMutations(this ObjectGraphType mutation) =>

@@ -1,7 +1,11 @@
 using Conpaas.Api.Applications;
 using Conpaas.Api.GraphQL;
 using Conpaas.CloudAgents.Drivers;
+using Conpaas.Domain;
+using Conpaas.Domain.Applications;
 using Conpaas.Domain.Catalogue;
+using Conpaas.Domain.Services;
+using Conpaas.EventStore;
 using GraphQL;
 using GraphQL.Types;
 
@@ -44,20 +48,30 @@ public static class ServiceSchema
             .Description("idempotencyKey: the same key from the same user returns the first result instead of creating twice.")
             .Argument<NonNullGraphType<StringGraphType>>("name")
             .Argument<StringGraphType>("idempotencyKey")
-            .ResolveAsync(async c => await c.Get<ApplicationCommands>().Create(
-                c.GetArgument<string>("name"), c.GetArgument<string?>("idempotencyKey"), c.CancellationToken));
+            .ResolveAsync(async c => await CreateApplicationHandler.Send(c, c.GetArgument<string>("name"), c.GetArgument<string?>("idempotencyKey")));
         mutation.Field<NonNullGraphType<ApplicationGraphType>>("renameApplication")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .Argument<NonNullGraphType<StringGraphType>>("name")
             .Argument<IntGraphType>("expectedVersion")
-            .ResolveAsync(async c => await c.Get<ApplicationCommands>().Rename(
-                c.GetArgument<string>("id"), c.GetArgument<string>("name"), c.GetArgument<int?>("expectedVersion"), c.CancellationToken));
+            .ResolveAsync(async c =>
+            {
+                var id = Ids.Parse(c.GetArgument<string>("id"), "id");
+                var name = c.GetArgument<string>("name");
+                try
+                {
+                    return await c.Invoke<Application>(by => new RenameApplication(id, name, c.GetArgument<int?>("expectedVersion"), by));
+                }
+                catch (Exception ex) when (PostgresErrors.IsUniqueViolation(ex))
+                {
+                    throw ApplicationDecisions.NameTaken(name).ToException();
+                }
+            });
         mutation.Field<NonNullGraphType<BooleanGraphType>>("deleteApplication").Description("Removes every service (stopping it first) and the application.")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .ResolveAsync(async c =>
             {
-                await c.Get<ApplicationCommands>().Delete(c.GetArgument<string>("id"), c.CancellationToken);
-                return true;
+                var id = Ids.Parse(c.GetArgument<string>("id"), "id");
+                return await c.Invoke(by => new DeleteApplication(id, by));
             });
 
         mutation.Field<NonNullGraphType<ServiceGraphType>>("addService")
@@ -65,40 +79,63 @@ public static class ServiceSchema
             .Argument<NonNullGraphType<StringGraphType>>("type")
             .Argument<StringGraphType>("name")
             .Argument<StringGraphType>("idempotencyKey")
-            .ResolveAsync(async c => await c.Get<ServiceCommands>().Add(c.GetArgument<string>("applicationId"), c.GetArgument<string>("type"),
-                c.GetArgument<string?>("name"), c.GetArgument<string?>("idempotencyKey"), c.CancellationToken));
+            .ResolveAsync(async c =>
+            {
+                var appId = Ids.Parse(c.GetArgument<string>("applicationId"), "applicationId");
+                var key = c.GetArgument<string?>("idempotencyKey");
+                Ids.CheckKey(key);
+                return await c.Invoke<Service>(by => new AddService(appId, key is null ? Guid.CreateVersion7() : Ids.FromKey(by.Id, "service", key),
+                    c.GetArgument<string>("type"), c.GetArgument<string?>("name"), key is not null, by));
+            });
         mutation.Field<NonNullGraphType<ServiceGraphType>>("renameService")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .Argument<NonNullGraphType<StringGraphType>>("name")
             .Argument<IntGraphType>("expectedVersion")
-            .ResolveAsync(async c => await c.Get<ServiceCommands>().Rename(
-                c.GetArgument<string>("id"), c.GetArgument<string>("name"), c.GetArgument<int?>("expectedVersion"), c.CancellationToken));
+            .ResolveAsync(async c =>
+            {
+                var id = Ids.Parse(c.GetArgument<string>("id"), "id");
+                return await c.Invoke<Service>(by => new RenameService(id, c.GetArgument<string>("name"), c.GetArgument<int?>("expectedVersion"), by));
+            });
         mutation.Field<NonNullGraphType<ServiceGraphType>>("startService")
             .Description("Returns at once in PROLOGUE; watch serviceChanged for RUNNING or ERROR. cloud: null means the default cloud; a blank name is INVALID_INPUT.")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .Argument<StringGraphType>("cloud")
-            .ResolveAsync(async c => await c.Get<ServiceCommands>().Start(c.GetArgument<string>("id"), c.GetArgument<string?>("cloud"), c.CancellationToken));
+            .ResolveAsync(async c =>
+            {
+                var id = Ids.Parse(c.GetArgument<string>("id"), "id");
+                return await c.Invoke<Service>(by => new StartService(id, c.GetArgument<string?>("cloud"), by));
+            });
         mutation.Field<NonNullGraphType<ServiceGraphType>>("stopService")
             .Argument<NonNullGraphType<IdGraphType>>("id")
-            .ResolveAsync(async c => await c.Get<ServiceCommands>().Stop(c.GetArgument<string>("id"), c.CancellationToken));
+            .ResolveAsync(async c =>
+            {
+                var id = Ids.Parse(c.GetArgument<string>("id"), "id");
+                return await c.Invoke<Service>(by => new StopService(id, by));
+            });
         mutation.Field<NonNullGraphType<BooleanGraphType>>("removeService")
             .Argument<NonNullGraphType<IdGraphType>>("id")
             .ResolveAsync(async c =>
             {
-                await c.Get<ServiceCommands>().Remove(c.GetArgument<string>("id"), c.CancellationToken);
-                return true;
+                var id = Ids.Parse(c.GetArgument<string>("id"), "id");
+                return await c.Invoke(by => new RemoveService(id, by));
             });
         mutation.Field<NonNullGraphType<ServiceGraphType>>("addNodes")
             .Argument<NonNullGraphType<IdGraphType>>("serviceId")
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<NodeCountInputType>>>>("nodes")
             .Argument<IntGraphType>("expectedVersion")
-            .ResolveAsync(async c => await c.Get<ServiceCommands>().AddNodes(c.GetArgument<string>("serviceId"),
-                NodeCountInputType.Read(c), c.GetArgument<int?>("expectedVersion"), c.CancellationToken));
+            .ResolveAsync(async c =>
+            {
+                var id = Ids.Parse(c.GetArgument<string>("serviceId"), "serviceId");
+                return await c.Invoke<Service>(by => new AddNodes(id, NodeCountInputType.Read(c), c.GetArgument<int?>("expectedVersion"), by));
+            });
         mutation.Field<NonNullGraphType<ServiceGraphType>>("removeNodes")
             .Argument<NonNullGraphType<IdGraphType>>("serviceId")
             .Argument<NonNullGraphType<ListGraphType<NonNullGraphType<NodeCountInputType>>>>("nodes")
             .Argument<IntGraphType>("expectedVersion")
-            .ResolveAsync(async c => await c.Get<ServiceCommands>().RemoveNodes(c.GetArgument<string>("serviceId"),
-                NodeCountInputType.Read(c), c.GetArgument<int?>("expectedVersion"), c.CancellationToken));
+            .ResolveAsync(async c =>
+            {
+                var id = Ids.Parse(c.GetArgument<string>("serviceId"), "serviceId");
+                return await c.Invoke<Service>(by => new RemoveNodes(id, NodeCountInputType.Read(c), c.GetArgument<int?>("expectedVersion"), by));
+            });
     }
 }

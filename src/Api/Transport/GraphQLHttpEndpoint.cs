@@ -81,7 +81,7 @@ public sealed class GraphQLHttpEndpoint(
         {
             return;
         }
-        catch (Exception ex) when (Errors.IsDatabaseUnavailable(ex) && !http.Response.HasStarted)
+        catch (Exception ex) when (EventStore.PostgresErrors.IsDatabaseUnavailable(ex) && !http.Response.HasStarted)
         {
             // Signing in reads the database before anything runs: anonymous or not, the answer is the same.
             await WriteUnavailable(http, mediaType);

@@ -154,11 +154,12 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
         // Outcomes of one service's VMs queue on the service stream's lock instead of racing and retrying:
         // a crash that loses fifty VMs at once still records fifty outcomes.
         var stream = await session.Events.FetchForExclusiveWriting<Service>(serviceId, ct);
-        // Evolved below as each outcome is decided, so that the next one sees its effect; the session's inline
-        // projections start from the stored documents, not from these (Marten's identity map for aggregates is off).
-        var service = stream.Aggregate ?? throw new InvalidOperationException($"No service {serviceId}");
+        // Copies, evolved below as each outcome is decided so that the next one sees its effect: the loaded instance
+        // is the one the session's inline projection applies the appended events to on commit (evolving it would apply
+        // them twice: a node listed twice in the service document).
+        var service = (stream.Aggregate ?? throw new InvalidOperationException($"No service {serviceId}")).Copy();
         // The VMs as they are now that we hold the lock: a duplicate outcome that waited must see the first one's effect.
-        var vms = (await session.LoadManyAsync<Vm>(ct, outcomes.Select(o => o.VmId).Distinct())).ToDictionary(v => v.Id);
+        var vms = (await session.LoadManyAsync<Vm>(ct, outcomes.Select(o => o.VmId).Distinct())).ToDictionary(v => v.Id, v => v.Copy());
         // The owner's credit matters only where a replacement VM may be requested.
         var credit = outcomes.Any(o => o is VmOutcome.Failed or VmOutcome.Lost)
             ? (await session.LoadAsync<User>(service.OwnerId, ct))?.Credit ?? 0
@@ -186,9 +187,9 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
             }
 
             var wasRunning = vm.State == VmState.RUNNING;
-            foreach (var e in decision.Events) service.Evolve(e);
+            foreach (var e in decision.Events) Service.After(service, e);
             foreach (var other in decision.Others)
-                if (vms.TryGetValue(other.StreamId, out var touched)) touched.Evolve(other.Event);
+                if (vms.TryGetValue(other.StreamId, out var touched)) Vm.After(touched, other.Event);
             if (!wasRunning && vm.State == VmState.RUNNING) running.Add((ctx.Now - vm.CreatedAt).TotalSeconds);
             all = all.Then(decision);
             // The replacement a failure asks for, the termination of what the service let go: sent with this commit.

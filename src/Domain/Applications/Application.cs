@@ -21,7 +21,15 @@ public sealed class Application
     /// </summary>
     public string? NameKey => Deleted ? null : $"{OwnerId:N}/{Text.Key(Name)}";
 
-    public static Application Create(ApplicationCreated e) => new()
+    /// <summary>A copy to evolve while deciding (see <see cref="Services.Service.Copy"/>).</summary>
+    public Application Copy()
+    {
+        var copy = (Application)MemberwiseClone();
+        copy.Services = [.. Services];
+        return copy;
+    }
+
+    private static Application Begin(ApplicationCreated e) => new()
     {
         Id = e.ApplicationId,
         OwnerId = e.OwnerId,
@@ -30,17 +38,35 @@ public sealed class Application
         CreatedAt = e.CreatedAt,
     };
 
-    public void Apply(ApplicationRenamed e) => Name = e.Name;
+    /// <summary>
+    /// The one dispatch (named so that Marten does not take it for a convention method) of an application stream's events: the first creates the application, every later one is
+    /// applied to it; others are ignored. The inline projection (ApplicationProjection) delegates here.
+    /// </summary>
+    public static Application? After(Application? app, object e)
+    {
+        switch (e)
+        {
+            case ApplicationCreated x: return Begin(x);
+            case ApplicationRenamed x: app?.On(x); break;
+            case ServiceSubnetAllocated x: app?.On(x); break;
+            case ServiceSubnetReleased x: app?.On(x); break;
+            case ApplicationDeleted x: app?.On(x); break;
+        }
 
-    public void Apply(ServiceSubnetAllocated e)
+        return app;
+    }
+
+    private void On(ApplicationRenamed e) => Name = e.Name;
+
+    private void On(ServiceSubnetAllocated e)
     {
         Services.Add(new ServiceSlot(e.ServiceId, e.Sid, e.Subnet));
         LastSid = Math.Max(LastSid, e.Sid);
     }
 
-    public void Apply(ServiceSubnetReleased e) => Services.RemoveAll(s => s.ServiceId == e.ServiceId);
+    private void On(ServiceSubnetReleased e) => Services.RemoveAll(s => s.ServiceId == e.ServiceId);
 
-    public void Apply(ApplicationDeleted _) => Deleted = true;
+    private void On(ApplicationDeleted _) => Deleted = true;
 }
 
 public sealed record ServiceSlot(Guid ServiceId, int Sid, string? Subnet);

@@ -1,13 +1,13 @@
 namespace Conpaas.Domain.Applications;
 
-public sealed record ApplicationCreated(Guid ApplicationId, Guid OwnerId, string Name, string? Network, DateTimeOffset CreatedAt);
+public sealed record ApplicationCreated(Guid ApplicationId, Guid OwnerId, string Name, string? Network, DateTimeOffset CreatedAt) : IDomainEvent;
 
-public sealed record ApplicationRenamed(string Name);
+public sealed record ApplicationRenamed(string Name) : IDomainEvent;
 
 /// <summary>A service joined the application: its sid and its VPN subnet (null without a VPN), decided here so
 /// that concurrent additions never share either.</summary>
-public sealed record ServiceSubnetAllocated(Guid ServiceId, int Sid, string? Subnet);
+public sealed record ServiceSubnetAllocated(Guid ServiceId, int Sid, string? Subnet) : IDomainEvent;
 
-public sealed record ServiceSubnetReleased(Guid ServiceId, string? Subnet);
+public sealed record ServiceSubnetReleased(Guid ServiceId, string? Subnet) : IDomainEvent;
 
-public sealed record ApplicationDeleted;
+public sealed record ApplicationDeleted : IDomainEvent;

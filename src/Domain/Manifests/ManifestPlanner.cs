@@ -34,15 +34,15 @@ public static class ManifestPlanner
     {
         var run = new Run(ctx);
         // Steps are played forward on copies: the caller's aggregates may be the ones its store updates on commit.
-        app = Copy(app);
-        services = services.Select(Copy).ToList()!;
+        app = app?.Copy();
+        services = services.Select(s => s.Copy()).ToList();
         if (manifest.ApplicationId is { } wanted && app?.Id != wanted)
             run.Problem(new("$.ApplicationId", ApplicationDecisions.NotFound(wanted).Message, ErrorCode.NOT_FOUND));
 
         if (app is null)
         {
             var created = ApplicationDecisions.Create(newApplicationId, ownerId, manifest.Application, ctx.Vpn, ctx.Now);
-            app = Application.Create((ApplicationCreated)created.Events[0]);
+            app = Application.After(null, created.Events[0])!;
             run.Step(ManifestAction.CREATE_APPLICATION, "$", null, $"Create application '{manifest.Application}'", created, app.Id);
         }
         else
@@ -69,9 +69,6 @@ public static class ManifestPlanner
 
         return new ManifestPlan(app.Id, run.Steps, run.Events, run.Problems);
     }
-
-    private static T? Copy<T>(T? aggregate) where T : class =>
-        aggregate is null ? null : System.Text.Json.JsonSerializer.Deserialize<T>(System.Text.Json.JsonSerializer.Serialize(aggregate));
 
     private static Dictionary<ManifestService, Service> Match(Manifest manifest, List<Service> live, Run run)
     {
@@ -105,7 +102,7 @@ public static class ManifestPlanner
             var added = AddService.Decide(app, id, wanted.Type, wanted.Name, ctx.Vpn, ctx.Now);
             if (!run.Step(ManifestAction.ADD_SERVICE, wanted.Path, wanted.Name, $"Add {wanted.Type} service '{wanted.Name}'", added, app.Id, app))
                 return;
-            service = Service.Create(added.Others.Select(o => o.Event).OfType<ServiceAdded>().Single());
+            service = Service.After(null, added.Others.Select(o => o.Event).OfType<ServiceAdded>().Single())!;
         }
         else if (service.Name != wanted.Name)
             run.Step(ManifestAction.RENAME_SERVICE, wanted.Path + ".ServiceName", wanted.Name, $"Rename service '{service.Name}' to '{wanted.Name}'",
@@ -208,26 +205,17 @@ public static class ManifestPlanner
 
             if (decision.Events.Count == 0 && decision.Others.Count == 0) return true;
             if (step is not null) Steps.Add(step);
-            foreach (var e in decision.Events) Record(target, e, app, aggregate);
-            foreach (var other in decision.Others) Record(other.StreamId, other.Event, app, aggregate);
+            foreach (var e in decision.Events) Record(new StreamEvent(target, e), app, aggregate);
+            // As the decision made them: a stream the decision begins keeps the aggregate type it declared.
+            foreach (var other in decision.Others) Record(other, app, aggregate);
             return true;
         }
 
-        private void Record(Guid stream, object e, Application? app, Service? service)
+        private void Record(StreamEvent e, Application? app, Service? service)
         {
-            Events.Add(new StreamEvent(stream, e));
-            if (app is not null && stream == app.Id) Evolve(app, e);
-            if (service is not null && stream == service.Id) service.Evolve(e);
-        }
-
-        private static void Evolve(Application app, object e)
-        {
-            switch (e)
-            {
-                case ApplicationRenamed x: app.Apply(x); break;
-                case ServiceSubnetAllocated x: app.Apply(x); break;
-                case ServiceSubnetReleased x: app.Apply(x); break;
-            }
+            Events.Add(e);
+            if (app is not null && e.StreamId == app.Id) Application.After(app, e.Event);
+            if (service is not null && e.StreamId == service.Id) Service.After(service, e.Event);
         }
     }
 }

@@ -22,6 +22,6 @@ public static class AddService
         var sid = app.LastSid + 1;
         return Decision.Accept(
             [new ServiceSubnetAllocated(serviceId, sid, subnet.Value)],
-            [new StreamEvent(serviceId, new ServiceAdded(serviceId, app.Id, app.OwnerId, sid, serviceType.Name, name, subnet.Value, now))]);
+            [StreamEvent.Start<Service>(serviceId, new ServiceAdded(serviceId, app.Id, app.OwnerId, sid, serviceType.Name, name, subnet.Value, now))]);
     }
 }

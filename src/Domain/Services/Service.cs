@@ -16,6 +16,8 @@ public sealed class Node
     public string? VpnAddress { get; set; }
     public string? Address { get; set; }
     public NodeStatus Status { get; set; }
+
+    public Node Copy() => (Node)MemberwiseClone();
 }
 
 /// <summary>The service aggregate: the ConPaaS state machine and the VMs it holds. Its inline snapshot is the service read model.</summary>
@@ -43,7 +45,20 @@ public sealed class Service
 
     public IEnumerable<Node> Agents => Nodes.Where(n => n.Role == VmRole.AGENT);
 
-    public static Service Create(ServiceAdded e) => new()
+    /// <summary>
+    /// A copy for a caller that evolves the service while it decides several things in a row (the outcome recorder, the
+    /// manifest planner): the instance a session's FetchForWriting loaded is the one its inline projection goes on to
+    /// apply the appended events to, so it must stay as loaded.
+    /// </summary>
+    public Service Copy()
+    {
+        var copy = (Service)MemberwiseClone();
+        copy.DesiredCounts = new Dictionary<string, int>(DesiredCounts);
+        copy.Nodes = Nodes.Select(n => n.Copy()).ToList();
+        return copy;
+    }
+
+    private static Service Begin(ServiceAdded e) => new()
     {
         Id = e.ServiceId,
         ApplicationId = e.ApplicationId,
@@ -56,31 +71,42 @@ public sealed class Service
         State = ServiceState.INIT,
     };
 
-    /// <summary>Applies any event of a service stream (what the projection does one type at a time); others are ignored.</summary>
-    public void Evolve(object e)
+    /// <summary>
+    /// The one dispatch (named so that Marten does not take it for a convention method) of a service stream's events: the stream's first event creates the service, every later one is
+    /// applied to it. The inline projection (ServiceProjection) and time travel delegate here.
+    /// </summary>
+    public static Service? After(Service? service, object e)
+    {
+        if (e is ServiceAdded added) return Begin(added);
+        service?.Evolve(e);
+        return service;
+    }
+
+    /// <summary>Applies any later event of a service stream; others are ignored.</summary>
+    private void Evolve(object e)
     {
         switch (e)
         {
-            case ServiceRenamed x: Apply(x); break;
-            case ServiceStartRequested x: Apply(x); break;
-            case NodesRequested x: Apply(x); break;
-            case NodeReady x: Apply(x); break;
-            case NodesRemovalRequested x: Apply(x); break;
-            case NodeReleased x: Apply(x); break;
-            case NodeLost x: Apply(x); break;
-            case NodeFailed x: Apply(x); break;
-            case ServiceRunning x: Apply(x); break;
-            case ServiceStopRequested x: Apply(x); break;
-            case ServiceStopped x: Apply(x); break;
-            case ServiceFailed x: Apply(x); break;
-            case ServiceRemovalRequested x: Apply(x); break;
-            case ServiceRemoved x: Apply(x); break;
+            case ServiceRenamed x: On(x); break;
+            case ServiceStartRequested x: On(x); break;
+            case NodesRequested x: On(x); break;
+            case NodeReady x: On(x); break;
+            case NodesRemovalRequested x: On(x); break;
+            case NodeReleased x: On(x); break;
+            case NodeLost x: On(x); break;
+            case NodeFailed x: On(x); break;
+            case ServiceRunning x: On(x); break;
+            case ServiceStopRequested x: On(x); break;
+            case ServiceStopped x: On(x); break;
+            case ServiceFailed x: On(x); break;
+            case ServiceRemovalRequested x: On(x); break;
+            case ServiceRemoved x: On(x); break;
         }
     }
 
-    public void Apply(ServiceRenamed e) => Name = e.Name;
+    private void On(ServiceRenamed e) => Name = e.Name;
 
-    public void Apply(ServiceStartRequested e)
+    private void On(ServiceStartRequested e)
     {
         State = ServiceState.PROLOGUE;
         StateReason = null;
@@ -88,7 +114,7 @@ public sealed class Service
         DesiredCounts = new Dictionary<string, int>(e.DesiredCounts);
     }
 
-    public void Apply(NodesRequested e)
+    private void On(NodesRequested e)
     {
         foreach (var n in e.Nodes)
         {
@@ -105,7 +131,7 @@ public sealed class Service
         if (State == ServiceState.RUNNING) StartAdapting();
     }
 
-    public void Apply(NodeReady e)
+    private void On(NodeReady e)
     {
         if (Node(e.VmId) is { } node)
         {
@@ -114,7 +140,7 @@ public sealed class Service
         }
     }
 
-    public void Apply(NodesRemovalRequested e)
+    private void On(NodesRemovalRequested e)
     {
         foreach (var node in Nodes.Where(n => e.VmIds.Contains(n.VmId)))
         {
@@ -132,11 +158,11 @@ public sealed class Service
         State = ServiceState.ADAPTING;
     }
 
-    public void Apply(NodeReleased e) => Nodes.RemoveAll(n => n.VmId == e.VmId);
+    private void On(NodeReleased e) => Nodes.RemoveAll(n => n.VmId == e.VmId);
 
-    public void Apply(NodeLost e) => Nodes.RemoveAll(n => n.VmId == e.VmId);
+    private void On(NodeLost e) => Nodes.RemoveAll(n => n.VmId == e.VmId);
 
-    public void Apply(NodeFailed e)
+    private void On(NodeFailed e)
     {
         if (Node(e.VmId) is not { } node) return;
         // A node that never ran is given up (see VmOutcomes.Failed): the service wants only what it has, and says why.
@@ -150,31 +176,31 @@ public sealed class Service
     }
 
     // The reason a node was given up while adapting stays until the next adaptation or start.
-    public void Apply(ServiceRunning _) => State = ServiceState.RUNNING;
+    private void On(ServiceRunning _) => State = ServiceState.RUNNING;
 
-    public void Apply(ServiceStopRequested e)
+    private void On(ServiceStopRequested e)
     {
         State = ServiceState.EPILOGUE;
         StateReason = e.Reason;
         foreach (var node in Nodes) node.Status = NodeStatus.Terminating;
     }
 
-    public void Apply(ServiceStopped _)
+    private void On(ServiceStopped _)
     {
         State = ServiceState.STOPPED;
         DesiredCounts = DesiredCounts.ToDictionary(p => p.Key, _ => 0);
     }
 
-    public void Apply(ServiceFailed e)
+    private void On(ServiceFailed e)
     {
         State = ServiceState.ERROR;
         StateReason = e.Reason;
         foreach (var node in Nodes) node.Status = NodeStatus.Terminating;
     }
 
-    public void Apply(ServiceRemovalRequested _) => RemovalPending = true;
+    private void On(ServiceRemovalRequested _) => RemovalPending = true;
 
-    public void Apply(ServiceRemoved _) => Removed = true;
+    private void On(ServiceRemoved _) => Removed = true;
 
     public Node? Node(Guid vmId) => Nodes.FirstOrDefault(n => n.VmId == vmId);
 }

@@ -42,7 +42,7 @@ public static class ServiceRules
             var id = ctx.NewId();
             var name = VmNaming.Name(ctx.Deployment, service.OwnerId, service.ApplicationId, service.Sid, service.Type, ++number);
             requests.Add(new NodeRequest(id, number, name, w.Role, w.ServiceRole, w.Cloud, address.Value));
-            vms.Add(new StreamEvent(id, new VmRequested(id, service.Id, service.ApplicationId, service.OwnerId, name, w.Cloud,
+            vms.Add(StreamEvent.Start<Vm>(id, new VmRequested(id, service.Id, service.ApplicationId, service.OwnerId, name, w.Cloud,
                 w.Role, w.ServiceRole, service.Type, address.Value, ctx.Now)));
         }
 

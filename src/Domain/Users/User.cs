@@ -19,7 +19,7 @@ public sealed class User
 
     public bool IsAdmin => Role == Role.ADMIN;
 
-    public static User Create(UserRegistered e) => new()
+    private static User Begin(UserRegistered e) => new()
     {
         Id = e.UserId,
         Username = e.Username,
@@ -35,9 +35,26 @@ public sealed class User
         CreatedAt = e.RegisteredAt,
     };
 
-    public void Apply(PasswordChanged e) => PasswordHash = e.PasswordHash;
+    /// <summary>
+    /// The one dispatch (named so that Marten does not take it for a convention method) of a user stream's events: the first creates the user, the password and credit events change
+    /// it; sessions and certificates have read models of their own. The inline projection (UserProjection) delegates here.
+    /// </summary>
+    public static User? After(User? user, object e)
+    {
+        switch (e)
+        {
+            case UserRegistered x: return Begin(x);
+            case PasswordChanged x: user?.On(x); break;
+            case CreditGranted x: user?.On(x); break;
+            case CreditCharged x: user?.On(x); break;
+        }
 
-    public void Apply(CreditGranted e) => Credit = e.Balance;
+        return user;
+    }
 
-    public void Apply(CreditCharged e) => Credit = e.Balance;
+    private void On(PasswordChanged e) => PasswordHash = e.PasswordHash;
+
+    private void On(CreditGranted e) => Credit = e.Balance;
+
+    private void On(CreditCharged e) => Credit = e.Balance;
 }

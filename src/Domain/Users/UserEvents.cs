@@ -12,25 +12,25 @@ public sealed record UserRegistered(
     string? Affiliation,
     Role Role,
     int Credit,
-    DateTimeOffset RegisteredAt);
+    DateTimeOffset RegisteredAt) : IDomainEvent;
 
 /// <summary>A new password; every session but <see cref="KeptSessionId"/> ends with it.</summary>
-public sealed record PasswordChanged(string PasswordHash, Guid? KeptSessionId);
+public sealed record PasswordChanged(string PasswordHash, Guid? KeptSessionId) : IDomainEvent;
 
 /// <summary>A successful login. Only a hash of the bearer token is kept.</summary>
-public sealed record SessionStarted(Guid SessionId, string TokenHash, DateTimeOffset ExpiresAt);
+public sealed record SessionStarted(Guid SessionId, string TokenHash, DateTimeOffset ExpiresAt) : IDomainEvent;
 
-public sealed record SessionEnded(Guid SessionId, string Reason);
+public sealed record SessionEnded(Guid SessionId, string Reason) : IDomainEvent;
 
 /// <summary>An administrator gave (or, negative, took) credit; <see cref="Applied"/> is what the balance really moved.</summary>
-public sealed record CreditGranted(int Amount, int Applied, string Reason, string Actor, int Balance);
+public sealed record CreditGranted(int Amount, int Applied, string Reason, string Actor, int Balance) : IDomainEvent;
 
 /// <summary>One VM-hour, keyed by (VM, hour) so that no retry, replay or second node ever charges it twice.
 /// <see cref="Amount"/> is 0 when the balance could not cover it (it never goes below 0).</summary>
-public sealed record CreditCharged(Guid VmId, int Hour, int Amount, string VmName, int Balance);
+public sealed record CreditCharged(Guid VmId, int Hour, int Amount, string VmName, int Balance) : IDomainEvent;
 
 /// <summary>The balance reached 0 while VMs run: every running service of the user is stopped.</summary>
-public sealed record CreditExhausted(string Reason);
+public sealed record CreditExhausted(string Reason) : IDomainEvent;
 
 /// <summary>
 /// The Director's CA signed a certificate for this user (on the user's stream) or, role manager/agent, for one of the
@@ -46,7 +46,7 @@ public sealed record CertificateIssued(
     string Fingerprint,
     Guid? ApplicationId = null,
     Guid? VmId = null,
-    Guid? OwnerId = null);
+    Guid? OwnerId = null) : IDomainEvent;
 
 /// <summary>A certificate of this user was revoked; <see cref="Reason"/> is the RFC 5280 name (unspecified, keyCompromise, …).</summary>
-public sealed record CertificateRevoked(string Serial, string Reason, DateTimeOffset RevokedAt);
+public sealed record CertificateRevoked(string Serial, string Reason, DateTimeOffset RevokedAt) : IDomainEvent;

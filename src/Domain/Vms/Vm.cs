@@ -32,10 +32,13 @@ public sealed class Vm
     /// <summary>When the record last changed (the store's last-modified time): how the reconciler spots stalled intents.</summary>
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>A copy to evolve while deciding (see <see cref="Services.Service.Copy"/>).</summary>
+    public Vm Copy() => (Vm)MemberwiseClone();
+
     /// <summary>Still holds (or may hold) a machine at its cloud.</summary>
     public bool IsLive => !Released && State is not (VmState.TERMINATED or VmState.LOST);
 
-    public static Vm Create(VmRequested e) => new()
+    private static Vm Begin(VmRequested e) => new()
     {
         Id = e.VmId,
         ServiceId = e.ServiceId,
@@ -51,25 +54,36 @@ public sealed class Vm
         CreatedAt = e.RequestedAt,
     };
 
-    /// <summary>Applies any event of a VM stream (what the projection does one type at a time); others are ignored.</summary>
-    public void Evolve(object e)
+    /// <summary>
+    /// The one dispatch (named so that Marten does not take it for a convention method) of a VM stream's events: the stream's first event creates the VM, every later one is applied to
+    /// it. The inline projection (VmProjection) delegates here.
+    /// </summary>
+    public static Vm? After(Vm? vm, object e)
+    {
+        if (e is VmRequested requested) return Begin(requested);
+        vm?.Evolve(e);
+        return vm;
+    }
+
+    /// <summary>Applies any later event of a VM stream; others are ignored.</summary>
+    private void Evolve(object e)
     {
         switch (e)
         {
-            case VmProvisioning x: Apply(x); break;
-            case VmCreated x: Apply(x); break;
-            case VmReady x: Apply(x); break;
-            case VmTerminationRequested x: Apply(x); break;
-            case VmTerminated x: Apply(x); break;
-            case VmFailed x: Apply(x); break;
-            case VmLost x: Apply(x); break;
-            case VmCharged x: Apply(x); break;
+            case VmProvisioning x: On(x); break;
+            case VmCreated x: On(x); break;
+            case VmReady x: On(x); break;
+            case VmTerminationRequested x: On(x); break;
+            case VmTerminated x: On(x); break;
+            case VmFailed x: On(x); break;
+            case VmLost x: On(x); break;
+            case VmCharged x: On(x); break;
         }
     }
 
-    public void Apply(VmProvisioning _) => State = VmState.PROVISIONING;
+    private void On(VmProvisioning _) => State = VmState.PROVISIONING;
 
-    public void Apply(VmCreated e)
+    private void On(VmCreated e)
     {
         State = VmState.BOOTING;
         ProviderId = e.ProviderId;
@@ -77,13 +91,13 @@ public sealed class Vm
         Address = e.Address ?? Address;
     }
 
-    public void Apply(VmReady e)
+    private void On(VmReady e)
     {
         State = VmState.RUNNING;
         Address = e.Address;
     }
 
-    public void Apply(VmTerminationRequested e)
+    private void On(VmTerminationRequested e)
     {
         // A failed VM keeps its FAILED state and reason while it is being cleaned up.
         if (State == VmState.FAILED) return;
@@ -91,20 +105,20 @@ public sealed class Vm
         StateReason = e.Reason;
     }
 
-    public void Apply(VmTerminated e)
+    private void On(VmTerminated e)
     {
         Released = true;
         EndedAt = e.At;
         if (State != VmState.FAILED) State = VmState.TERMINATED;
     }
 
-    public void Apply(VmFailed e)
+    private void On(VmFailed e)
     {
         State = VmState.FAILED;
         StateReason = e.Reason;
     }
 
-    public void Apply(VmLost e)
+    private void On(VmLost e)
     {
         State = VmState.LOST;
         StateReason = e.Reason;
@@ -112,7 +126,7 @@ public sealed class Vm
         EndedAt = e.At;
     }
 
-    public void Apply(VmCharged e)
+    private void On(VmCharged e)
     {
         if (e.Hour < ChargedHours) return;
         ChargedHours = e.Hour + 1;

@@ -1,14 +1,14 @@
 using Conpaas.Domain.Applications;
+using JasperFx.Events;
 using Marten.Events.Aggregation;
 
 namespace Conpaas.EventStore.Applications;
 
-/// <summary>The inline snapshot of <see cref="Application"/> (the rules live in the domain; see UserProjection).</summary>
+/// <summary>
+/// The inline snapshot of <see cref="Application"/>. Each event's effect is written once, in the domain
+/// (<see cref="Application.After(Application, object)"/>): Marten's dispatch would be source-generated in this assembly, so it delegates.
+/// </summary>
 public sealed partial class ApplicationProjection : SingleStreamProjection<Application, Guid>
 {
-    public static Application Create(ApplicationCreated e) => Application.Create(e);
-    public static void Apply(ApplicationRenamed e, Application a) => a.Apply(e);
-    public static void Apply(ServiceSubnetAllocated e, Application a) => a.Apply(e);
-    public static void Apply(ServiceSubnetReleased e, Application a) => a.Apply(e);
-    public static void Apply(ApplicationDeleted e, Application a) => a.Apply(e);
+    public override Application? Evolve(Application? snapshot, Guid id, IEvent e) => Application.After(snapshot, e.Data);
 }

@@ -1,16 +1,14 @@
 using Conpaas.Domain.Users;
+using JasperFx.Events;
 using Marten.Events.Aggregation;
 
 namespace Conpaas.EventStore.Users;
 
 /// <summary>
-/// The inline snapshot of <see cref="User"/>. Marten's dispatch is source-generated in the assembly that
-/// declares the projection, so the BCL-only domain keeps the rules and this class only routes events to them.
+/// The inline snapshot of <see cref="User"/>. Each event's effect is written once, in the domain
+/// (<see cref="User.After(User, object)"/>): Marten's dispatch would be source-generated in this assembly, so it delegates.
 /// </summary>
 public sealed partial class UserProjection : SingleStreamProjection<User, Guid>
 {
-    public static User Create(UserRegistered e) => User.Create(e);
-    public static void Apply(PasswordChanged e, User user) => user.Apply(e);
-    public static void Apply(CreditGranted e, User user) => user.Apply(e);
-    public static void Apply(CreditCharged e, User user) => user.Apply(e);
+    public override User? Evolve(User? snapshot, Guid id, IEvent e) => User.After(snapshot, e.Data);
 }

@@ -1,18 +1,14 @@
 using Conpaas.Domain.Vms;
+using JasperFx.Events;
 using Marten.Events.Aggregation;
 
 namespace Conpaas.EventStore.Vms;
 
-/// <summary>The inline snapshot of <see cref="Vm"/>: the ConPaaS resource list.</summary>
+/// <summary>
+/// The inline snapshot of <see cref="Vm"/>: the ConPaaS resource list. Each event's effect is written once, in the domain
+/// (<see cref="Vm.After(Vm, object)"/>): Marten's dispatch would be source-generated in this assembly, so it delegates.
+/// </summary>
 public sealed partial class VmProjection : SingleStreamProjection<Vm, Guid>
 {
-    public static Vm Create(VmRequested e) => Vm.Create(e);
-    public static void Apply(VmProvisioning e, Vm vm) => vm.Apply(e);
-    public static void Apply(VmCreated e, Vm vm) => vm.Apply(e);
-    public static void Apply(VmReady e, Vm vm) => vm.Apply(e);
-    public static void Apply(VmTerminationRequested e, Vm vm) => vm.Apply(e);
-    public static void Apply(VmTerminated e, Vm vm) => vm.Apply(e);
-    public static void Apply(VmFailed e, Vm vm) => vm.Apply(e);
-    public static void Apply(VmLost e, Vm vm) => vm.Apply(e);
-    public static void Apply(VmCharged e, Vm vm) => vm.Apply(e);
+    public override Vm? Evolve(Vm? snapshot, Guid id, IEvent e) => Vm.After(snapshot, e.Data);
 }

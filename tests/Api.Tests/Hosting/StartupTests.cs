@@ -39,6 +39,7 @@ public sealed partial class StartupTests : IAsyncLifetime
     {
         { "Director__MaxCredit", "-5", "Director:MaxCredit" },
         { "GraphQL__MaxDepth", "1", "GraphQL:MaxDepth" },
+        { "Director__DefaultApplicationName", " ", "Director:DefaultApplicationName" },
         { "ConnectionStrings__Director", null, "ConnectionStrings:Director" },
     };
 

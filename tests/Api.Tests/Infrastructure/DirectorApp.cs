@@ -52,6 +52,8 @@ public partial class DirectorApp : WebApplicationFactory<Program>, IAsyncLifetim
         builder.UseSetting("urls", "http://127.0.0.1:0");
         // By default tests play the cloud themselves (VmOutcomeRecorder); LocalCloudApp lets the agents work.
         builder.UseSetting("Agents:Enabled", "false");
+        // Tests count the applications they create; DefaultApplicationTests switch the default application on.
+        builder.UseSetting("Director:CreateDefaultApplication", "false");
         // Charging rounds run when a test asks (Charger.RunOnce), on the test's clock.
         builder.UseSetting("Credits:Enabled", "false");
         // Every test signs in from 127.0.0.1: the per-address limit is tested by fixtures that lower it again.

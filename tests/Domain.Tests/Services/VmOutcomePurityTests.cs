@@ -6,8 +6,8 @@ using Xunit;
 namespace Conpaas.Domain.Tests.Services;
 
 /// <summary>
-/// The outcome decisions read the service and the VM and never change them: the recorder decides on the aggregates it
-/// loaded, with no copy, and only the events it commits move them.
+/// The outcome decisions read the service and the VM and never change them; the recorder evolves copies of what it
+/// loaded as it decides a batch, and only the events it commits move the stored aggregates.
 /// </summary>
 public class VmOutcomePurityTests
 {
@@ -35,6 +35,30 @@ public class VmOutcomePurityTests
                 Assert.False(decision.IsRefused);
                 Assert.Equal(before, (Json(s.Service), Json(vm)));
             }
+    }
+
+    /// <summary>
+    /// The recorder and the manifest planner evolve copies while they decide several things in a row: the instances a
+    /// session loaded are the ones its inline projections apply the events to on commit (evolving those applied them twice).
+    /// </summary>
+    [Fact]
+    public void evolving_a_copy_of_a_service_or_a_vm_leaves_the_original_as_it_was()
+    {
+        var changed = 0;
+        foreach (var s in Scenarios())
+            foreach (var vm in s.Vms.Values.ToList())
+            {
+                var before = (Json(s.Service), Json(vm));
+                var (service, copy) = (s.Service.Copy(), vm.Copy());
+                var lost = VmOutcomes.Lost(service, copy, "gone", s.Context);
+                foreach (var e in lost.Events) Service.After(service, e);
+                foreach (var other in lost.Others.Where(o => o.StreamId == copy.Id)) Vm.After(copy, other.Event);
+
+                if (before != (Json(service), Json(copy))) changed++;
+                Assert.Equal(before, (Json(s.Service), Json(vm)));
+            }
+
+        Assert.True(changed > 10, $"the copies changed in {changed} cases only");
     }
 
     /// <summary>A service starting, adapting (a replacement and a scale-out pending), running, and stopping.</summary>

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Conpaas.Api.Hosting;
 using Conpaas.Domain;
 using Conpaas.Domain.Users;
+using Conpaas.EventStore;
 using Conpaas.EventStore.Users;
 using Marten;
 using Microsoft.AspNetCore.WebUtilities;
@@ -130,7 +131,7 @@ public sealed class SsoSignIns(
                 log.LogInformation("User {Username} registered by a first sign-in with {Provider}", registered.Username, who.Provider);
                 return (await session.LoadAsync<User>(registered.UserId, ct))!;
             }
-            catch (Exception ex) when (ExpectedRaces.UniqueViolation(ex) is not null && round < 3)
+            catch (Exception ex) when (PostgresErrors.UniqueViolation(ex) is not null && round < 3)
             {
             }
         }
@@ -191,7 +192,7 @@ public sealed class SsoSignIns(
         {
             await session.SaveChangesAsync(ct);
         }
-        catch (Exception ex) when (ExpectedRaces.UniqueViolation(ex) is not null)
+        catch (Exception ex) when (PostgresErrors.UniqueViolation(ex) is not null)
         {
             throw taken;
         }

@@ -307,7 +307,7 @@ internal sealed class GraphQLWsConnection
             _user = caller.User;
             _authorization = authorization;
         }
-        catch (Exception ex) when (Errors.IsDatabaseUnavailable(ex))
+        catch (Exception ex) when (EventStore.PostgresErrors.IsDatabaseUnavailable(ex))
         {
             // 1013 Try Again Later (RFC 6455 registry): the same for anonymous and signed-in clients.
             Close(1013, "Service unavailable: the database is unreachable; try again later");
@@ -431,7 +431,7 @@ internal sealed class GraphQLWsConnection
             {
                 return; // completed by the client or the socket closed: nothing more is sent for it
             }
-            catch (Exception ex) when (Errors.IsDatabaseUnavailable(ex))
+            catch (Exception ex) when (EventStore.PostgresErrors.IsDatabaseUnavailable(ex))
             {
                 Fail(operation, new ExecutionResult { Errors = [ServiceUnavailableError.Database()] });
                 return;
