@@ -5,6 +5,7 @@ using Conpaas.Domain.Vms;
 using Conpaas.EventStore.Applications;
 using Conpaas.EventStore.Certificates;
 using Conpaas.EventStore.Credits;
+using Conpaas.EventStore.Files;
 using Conpaas.EventStore.History;
 using Conpaas.EventStore.Services;
 using Conpaas.EventStore.Users;
@@ -58,6 +59,9 @@ public static class DirectorStore
         opts.Projections.Add<SsoLinkProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<StreamOwnerProjection>(ProjectionLifecycle.Inline);
         opts.Projections.Add<CreditLedgerProjection>(ProjectionLifecycle.Inline);
+        // Data files: a user's files, and a service's startup script and archive.
+        opts.Projections.Add<FileProjection>(ProjectionLifecycle.Inline);
+        opts.Projections.Add<ServiceFilesProjection>(ProjectionLifecycle.Inline);
         AddCertificates(opts);
         // Stated, not left to defaults: the projections are inline, so a failing projection fails its append (the
         // caller sees it, nothing is half-written). A rebuild (daemon or `projections --rebuild`) stops at the first
@@ -86,6 +90,9 @@ public static class DirectorStore
         opts.Schema.For<StreamOwner>().Duplicate(x => x.OwnerId).Duplicate(x => x.ApplicationId);
         // A user's ledger is read by its owner, in stream order, a page after a version.
         opts.Schema.For<CreditLedgerLine>().Index(x => new { x.UserId, x.Version });
+        opts.Schema.For<FileView>().Index(x => x.OwnerId);
+        opts.Schema.For<ServiceFilesView>().GinIndexJsonData();
+        opts.Schema.For<FileLink>();
         // A secret every node and restart share (the VMs' credential key).
         opts.Schema.For<DirectorSecret>();
     }

@@ -1,11 +1,10 @@
 using Conpaas.Domain.Files;
 using JasperFx.Events.Projections;
-using Marten;
 using Microsoft.Extensions.Options;
 
 namespace Conpaas.Api.Files;
 
-/// <summary>Registers the data-files slice: settings, the content folder, its Marten documents and projections, the endpoints.</summary>
+/// <summary>Registers the data-files slice: settings, the content folder, the endpoints (its documents and projections are in DirectorStore).</summary>
 public static class Configuration
 {
     public static WebApplicationBuilder AddDataFiles(this WebApplicationBuilder builder)
@@ -16,15 +15,6 @@ public static class Configuration
         builder.Services.AddScoped<MultipartUploads>();
         builder.Services.AddScoped<FileCommands>();
         builder.Services.AddSingleton<Conpaas.CloudAgents.Provisioning.IServiceFileLinks, ServiceFileLinks>();
-        builder.Services.ConfigureMarten(opts =>
-        {
-            opts.Events.AddEventTypes([typeof(FileUploaded), typeof(FileDeleted), typeof(ServiceFileSet)]);
-            opts.Projections.Add<FileProjection>(ProjectionLifecycle.Inline);
-            opts.Projections.Add<ServiceFilesProjection>(ProjectionLifecycle.Inline);
-            opts.Schema.For<FileView>().Index(x => x.OwnerId);
-            opts.Schema.For<ServiceFilesView>().GinIndexJsonData();
-            opts.Schema.For<FileLink>();
-        });
         return builder;
     }
 

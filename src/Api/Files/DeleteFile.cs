@@ -1,3 +1,4 @@
+using Conpaas.EventStore.Files;
 using Conpaas.Domain;
 using Conpaas.Domain.Files;
 using Conpaas.Domain.Users;

@@ -1,3 +1,4 @@
+using Conpaas.EventStore.Files;
 using Conpaas.Api.GraphQL;
 using Conpaas.Api.Hosting;
 using Conpaas.Api.Identity;

@@ -1,3 +1,4 @@
+using Conpaas.EventStore.Files;
 using Conpaas.Api.Identity;
 using Conpaas.Domain;
 using Conpaas.Domain.Files;

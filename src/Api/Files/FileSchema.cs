@@ -1,3 +1,4 @@
+using Conpaas.EventStore.Files;
 using Conpaas.Api.GraphQL;
 using Conpaas.Domain.Files;
 using GraphQL;

@@ -1,3 +1,4 @@
+using Conpaas.EventStore.Files;
 using System.Security.Cryptography;
 using System.Text;
 using Conpaas.Domain.Files;

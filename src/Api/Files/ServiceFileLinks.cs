@@ -1,3 +1,4 @@
+using Conpaas.EventStore.Files;
 using Conpaas.CloudAgents.Provisioning;
 using Conpaas.Domain.Vms;
 using Marten;

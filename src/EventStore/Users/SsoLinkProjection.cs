@@ -17,6 +17,9 @@ public sealed class SsoLinkView
 /// <summary>Keeps <see cref="SsoLinkView"/> in step with the user streams, in the same transaction as the event.</summary>
 public sealed partial class SsoLinkProjection : EventProjection
 {
+    // It inserts (see Project), so a rebuild must delete the links first: Marten's teardown does.
+    public SsoLinkProjection() => Options.DeleteViewTypeOnTeardown<SsoLinkView>();
+
     /// <summary>An issuer is a URL (no spaces), so the first space ends it.</summary>
     public static string KeyOf(string issuer, string subject) => issuer + " " + subject;
 

@@ -211,7 +211,11 @@ public sealed class DashboardTourTests(DashboardApp app) : IClassFixture<Dashboa
         {
             await page.GotoAsync(path);
             await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToBeVisibleAsync();
-            Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= 390"), $"{path} is wider than a phone");
+            var wider = await page.EvaluateAsync<string[]>("""
+                () => document.documentElement.scrollWidth <= 390 ? [] : [...document.querySelectorAll('body *')]
+                    .filter((e) => e.getBoundingClientRect().right > 390).slice(0, 5).map((e) => e.outerHTML.slice(0, 120))
+                """);
+            Assert.True(wider.Length == 0, $"{path} is wider than a phone: {string.Join(" | ", wider)}");
         }
     }
 

@@ -1,3 +1,4 @@
+using Conpaas.EventStore.Files;
 using System.Text;
 using System.Text.Json.Nodes;
 using Conpaas.Api.Files;

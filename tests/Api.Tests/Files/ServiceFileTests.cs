@@ -1,3 +1,4 @@
+using Conpaas.EventStore.Files;
 using System.Text;
 using Conpaas.Api.Tests.BadInput;
 using Conpaas.Api.Tests.Infrastructure;

@@ -3,7 +3,7 @@ using Conpaas.Domain.Services;
 using Marten.Events.Projections;
 using Marten.Events.Aggregation;
 
-namespace Conpaas.Api.Files;
+namespace Conpaas.EventStore.Files;
 
 /// <summary>A user's file as <c>files</c> lists it; gone once deleted.</summary>
 public sealed class FileView
