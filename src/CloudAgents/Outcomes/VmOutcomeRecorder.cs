@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Conpaas.CloudAgents.Clouds;
+using Conpaas.CloudAgents.Provisioning;
 using Conpaas.Domain;
 using Conpaas.Domain.Services;
 using Conpaas.Domain.Users;
 using Conpaas.Domain.Vms;
-using Conpaas.CloudAgents.Provisioning;
 using Conpaas.EventStore.Writing;
 using Marten;
 
@@ -148,7 +148,16 @@ public sealed class VmOutcomeRecorder(IDocumentStore store, ServiceContextFactor
     /// service's decisions append to its VMs' streams without reading them, so the service stream is what orders all
     /// writes to a VM (and keeps its inline snapshot from being overwritten by a writer that read it earlier).
     /// </remarks>
-    private async Task<Exception?[]> Decide(Guid serviceId, IReadOnlyList<VmOutcome> outcomes, string? correlationId, CancellationToken ct)
+    /// <remarks>
+    /// A command that moves the service (a stop, a scale) appends to the VMs' streams in its own transaction and may
+    /// meet this commit on one of them (its version taken first): the outcomes are then decided again afresh. Not left
+    /// to Wolverine's policy: the recorder is also called outside a handler, and a handler retried whole would call
+    /// its cloud again.
+    /// </remarks>
+    private Task<Exception?[]> Decide(Guid serviceId, IReadOnlyList<VmOutcome> outcomes, string? correlationId, CancellationToken ct) =>
+        DecisionCommit.Retrying(() => DecideOnce(serviceId, outcomes, correlationId, ct));
+
+    private async Task<Exception?[]> DecideOnce(Guid serviceId, IReadOnlyList<VmOutcome> outcomes, string? correlationId, CancellationToken ct)
     {
         await using var session = Open(correlationId);
         // Outcomes of one service's VMs queue on the service stream's lock instead of racing and retrying:
