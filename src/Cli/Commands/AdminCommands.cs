@@ -39,30 +39,17 @@ internal static class AdminCommands
 
     private static Command CreateUser(Globals g)
     {
-        var user = new Argument<string>("USER") { Description = "The new username" };
-        var email = new Option<string>("--email", "-e") { Description = "The user's e-mail address", Required = true };
-        var password = new Option<string?>("--password", "-p") { Description = "The user's password (else $CPS_PASSWORD, else asked for without echo)" };
-        var credit = new Option<int?>("--credit") { Description = "Initial credit (default: the Director's maximum)" };
+        var input = new RegisterInputOptions("The new username", "The user's",
+            new Option<string?>("--password", "-p") { Description = "The user's password (else $CPS_PASSWORD, else asked for without echo)" },
+            "Initial credit (default: the Director's maximum)");
         var admin = new Option<bool>("--admin") { Description = "An administrator, not a user" };
-        var firstName = new Option<string?>("--first-name") { Description = "First name" };
-        var lastName = new Option<string?>("--last-name") { Description = "Last name" };
-        var affiliation = new Option<string?>("--affiliation") { Description = "Organisation" };
-        var command = new Command("create", "Create an account (cpsadduser)") { user, email, password, credit, admin, firstName, lastName, affiliation };
+        var command = new Command("create", "Create an account (cpsadduser)") { admin };
+        input.AddTo(command);
         g.Handle(command, async (ctx, r) =>
         {
-            var input = new
-            {
-                username = r.GetValue(user),
-                email = r.GetValue(email),
-                password = ctx.Password(r.GetValue(password), confirm: true),
-                firstName = r.GetValue(firstName),
-                lastName = r.GetValue(lastName),
-                affiliation = r.GetValue(affiliation),
-                credit = r.GetValue(credit),
-            };
             var data = await ctx.Send("""
                 mutation($input: RegisterInput!, $role: Role) { createUser(input: $input, role: $role) { id username email role credit } }
-                """, new { input, role = r.GetValue(admin) ? "ADMIN" : "USER" });
+                """, new { input = input.Input(ctx, r), role = r.GetValue(admin) ? "ADMIN" : "USER" });
             var created = data["createUser"];
             ctx.Confirm(data, $"User {created.Text("username")} ({created.Text("role")}) created with {created.Text("credit")} credit");
         });

@@ -89,32 +89,15 @@ internal static class UserCommands
 
     private static Command Register(Globals g)
     {
-        var user = new Argument<string>("USER") { Description = "The username to register" };
-        var email = new Option<string>("--email", "-e") { Description = "Your e-mail address", Required = true };
-        var password = PasswordOption();
-        var firstName = new Option<string?>("--first-name") { Description = "Your first name" };
-        var lastName = new Option<string?>("--last-name") { Description = "Your last name" };
-        var affiliation = new Option<string?>("--affiliation") { Description = "Your organisation" };
-        var credit = new Option<int?>("--credit") { Description = "Initial credit (at most the Director's maximum, its default)" };
-        var command = new Command("register", "Create an account (cps login USER signs in with it)")
-        {
-            user, email, password, firstName, lastName, affiliation, credit,
-        };
+        var input = new RegisterInputOptions("The username to register", "Your", PasswordOption(),
+            "Initial credit (at most the Director's maximum, its default)");
+        var command = new Command("register", "Create an account (cps login USER signs in with it)");
+        input.AddTo(command);
         g.Handle(command, async (ctx, r) =>
         {
-            var input = new
-            {
-                username = r.GetValue(user),
-                email = r.GetValue(email),
-                password = ctx.Password(r.GetValue(password), confirm: true),
-                firstName = r.GetValue(firstName),
-                lastName = r.GetValue(lastName),
-                affiliation = r.GetValue(affiliation),
-                credit = r.GetValue(credit),
-            };
             var data = await ctx.Send("""
                 mutation($input: RegisterInput!) { register(input: $input) { id username email credit } }
-                """, new { input });
+                """, new { input = input.Input(ctx, r) });
             var registered = data["register"];
             ctx.Confirm(data,
                 $"User {registered.Text("username")} registered with {registered.Text("credit")} credit at {ctx.DirectorName}; now: cps login {registered.Text("username")}");
