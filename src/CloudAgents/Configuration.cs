@@ -61,20 +61,13 @@ public static class Configuration
         opts.OnException<CloudDriverException>(e => e.Transient).ScheduleRetry(ProvisionVmHandler.Backoff).Then.MoveToErrorQueue();
         // Lost races between writers of one stream (an optimistic version check, or PostgreSQL breaking a lock cycle):
         // the message runs again shortly and reads the state anew. The only retry of conflicts in the agents.
-        opts.OnException(ex => ex is JasperFx.ConcurrencyException || IsDeadlock(ex))
+        opts.OnException<JasperFx.ConcurrencyException>().Or(EventStore.PostgresErrors.IsDeadlock)
             .RetryWithCooldown(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(500))
             .Then.ScheduleRetry(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
         // Readiness checks are scheduled messages: poll for due ones at least as often as a check is due.
         var poll = agents.ReadinessPollInterval < TimeSpan.FromSeconds(1) ? agents.ReadinessPollInterval : TimeSpan.FromSeconds(1);
         opts.Durability.ScheduledJobPollingTime = poll;
         opts.Durability.ScheduledJobFirstExecution = poll;
-    }
-
-    private static bool IsDeadlock(Exception ex)
-    {
-        for (var e = ex; e is not null; e = e.InnerException)
-            if (e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected }) return true;
-        return false;
     }
 
     private static AgentOptions Agents(IConfiguration configuration) =>

@@ -11,6 +11,9 @@ public static class EventCatalog
         .OrderBy(t => t.FullName, StringComparer.Ordinal)
         .ToArray();
 
+    /// <summary>The events that change aggregate <typeparamref name="T"/> (<see cref="IEvolves{T}"/>): what its inline projection is asked about.</summary>
+    public static IEnumerable<Type> Evolving<T>() => All.Where(t => t.IsAssignableTo(typeof(IEvolves<T>)));
+
     private static readonly Dictionary<string, string> ByStoredName = All.ToDictionary(t => StoredName(t.Name), t => t.Name);
 
     /// <summary>Marten's type name for an event class: snake_case of the class name.</summary>

@@ -1,3 +1,5 @@
+using Conpaas.Domain.Services;
+
 namespace Conpaas.Domain.Files;
 
 /// <summary>What a service takes from an uploaded file (ConPaaS: the startup script and the code archive).</summary>
@@ -10,4 +12,4 @@ public sealed record FileUploaded(Guid FileId, Guid OwnerId, string Name, long S
 public sealed record FileDeleted(Guid FileId, Guid OwnerId, string Sha256, DateTimeOffset DeletedAt) : IDomainEvent;
 
 /// <summary>A service's startup script or code archive is now this file's content (on the service's stream).</summary>
-public sealed record ServiceFileSet(Guid ServiceId, Guid OwnerId, ServiceFileKind Kind, Guid FileId, string Name, long Size, string Sha256) : IDomainEvent;
+public sealed record ServiceFileSet(Guid ServiceId, Guid OwnerId, ServiceFileKind Kind, Guid FileId, string Name, long Size, string Sha256) : IEvolves<Service>;

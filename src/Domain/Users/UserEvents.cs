@@ -12,10 +12,10 @@ public sealed record UserRegistered(
     string? Affiliation,
     Role Role,
     int Credit,
-    DateTimeOffset RegisteredAt) : IDomainEvent;
+    DateTimeOffset RegisteredAt) : IEvolves<User>;
 
 /// <summary>A new password; every session but <see cref="KeptSessionId"/> ends with it.</summary>
-public sealed record PasswordChanged(string PasswordHash, Guid? KeptSessionId) : IDomainEvent;
+public sealed record PasswordChanged(string PasswordHash, Guid? KeptSessionId) : IEvolves<User>;
 
 /// <summary>A successful login. Only a hash of the bearer token is kept.</summary>
 public sealed record SessionStarted(Guid SessionId, string TokenHash, DateTimeOffset ExpiresAt) : IDomainEvent;
@@ -23,11 +23,11 @@ public sealed record SessionStarted(Guid SessionId, string TokenHash, DateTimeOf
 public sealed record SessionEnded(Guid SessionId, string Reason) : IDomainEvent;
 
 /// <summary>An administrator gave (or, negative, took) credit; <see cref="Applied"/> is what the balance really moved.</summary>
-public sealed record CreditGranted(int Amount, int Applied, string Reason, string Actor, int Balance) : IDomainEvent;
+public sealed record CreditGranted(int Amount, int Applied, string Reason, string Actor, int Balance) : IEvolves<User>;
 
 /// <summary>One VM-hour, keyed by (VM, hour) so that no retry, replay or second node ever charges it twice.
 /// <see cref="Amount"/> is 0 when the balance could not cover it (it never goes below 0).</summary>
-public sealed record CreditCharged(Guid VmId, int Hour, int Amount, string VmName, int Balance) : IDomainEvent;
+public sealed record CreditCharged(Guid VmId, int Hour, int Amount, string VmName, int Balance) : IEvolves<User>;
 
 /// <summary>The balance reached 0 while VMs run: every running service of the user is stopped.</summary>
 public sealed record CreditExhausted(string Reason) : IDomainEvent;

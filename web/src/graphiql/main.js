@@ -23,10 +23,20 @@ const toolkit = createGraphiQLFetcher({
   fetch: (url, init) => fetch(url, { ...init, credentials: 'same-origin' }),
   wsClient: createClient({ url: ws, lazy: true }),
 });
-// The toolkit sends an operation over the WebSocket only when it is told the document is a subscription; the editor
-// tells it from a parse of its own that may lag the text just typed (a subscription run at once went over HTTP).
+// The toolkit sends an operation over the WebSocket only when the document it is given has a subscription of exactly
+// the operation name asked for (compared with ===). The editor gives both from a parse of its own that may lag the
+// text just typed, and may name an anonymous operation null rather than undefined: either sent a subscription run at
+// once over HTTP. So the document is parsed here, from the text being sent, and the operation is named from it.
 const documentOf = (query) => { try { return parse(query); } catch { return undefined; } };
-const fetcher = (params, opts) => toolkit(params, { ...opts, documentAST: documentOf(params.query) ?? opts?.documentAST });
+const fetcher = (params, opts) => {
+  const documentAST = documentOf(params.query);
+  if (!documentAST) return toolkit(params, opts);
+  const operations = documentAST.definitions.filter((d) => d.kind === 'OperationDefinition');
+  const chosen = operations.find((o) => (o.name?.value ?? null) === (params.operationName ?? null))
+    ?? (operations.length === 1 ? operations[0] : undefined);
+  const operationName = chosen ? chosen.name?.value : params.operationName ?? undefined;
+  return toolkit({ ...params, operationName }, { ...opts, documentAST });
+};
 
 const welcome = `# The Director's GraphQL API, signed in as you (sign in on the dashboard first: /).
 # Ctrl-Enter runs; the Docs button shows the schema. Subscriptions work too, e.g.
