@@ -27,7 +27,7 @@ internal static class ManifestSchemaCheck
         var failed = (results.Details ?? []).Where(d => !d.IsValid && !d.EvaluationPath.ToString().Split('/').Contains("if")).ToList();
         var problems = failed
             .Where(d => d.Errors is { Count: > 0 } || !failed.Any(below => below.EvaluationPath.ToString().StartsWith(d.EvaluationPath + "/", StringComparison.Ordinal)))
-            .Select(d => $"{Path(d.InstanceLocation.ToString())}: {Message(d, document)}")
+            .SelectMany(d => Problems(d, document, manifest))
             .Distinct();
         throw CliError.Refused("The manifest was not sent: it does not match the Director's schema: " + string.Join("; ", problems), "INVALID_INPUT");
     }
@@ -50,26 +50,31 @@ internal static class ManifestSchemaCheck
     }
 
     /// <summary>
-    /// The library's message, in the Director's words where it has none that a person understands: a key the schema
-    /// does not have, a value out of a list, a key refused by name (its schema's description says why).
+    /// "path: message", with the library's message in the Director's words where it has none that a person
+    /// understands: a missing key, a key the schema does not have, a value out of a list, a key refused by name (its
+    /// schema's description says why).
     /// </summary>
-    private static string Message(EvaluationResults result, JsonNode document)
+    private static IEnumerable<string> Problems(EvaluationResults result, JsonNode document, JsonNode manifest)
     {
+        var path = Path(result.InstanceLocation.ToString());
         var at = At(document, Uri.UnescapeDataString(result.SchemaLocation.Fragment.TrimStart('#'))) as JsonObject;
         var (keyword, message) = result.Errors?.FirstOrDefault() ?? default;
-        return keyword switch
+        if (keyword == "required" && at?["required"] is JsonArray required && At(manifest, result.InstanceLocation.ToString()) is JsonObject instance)
+            return required.Select(k => k!.GetValue<string>()).Where(k => !instance.ContainsKey(k)).Select(k => $"{path}.{k}: Missing required field: '{k}'");
+        return [$"{path}: " + keyword switch
         {
             "" when result.EvaluationPath.ToString().EndsWith("/additionalProperties", StringComparison.Ordinal) =>
                 $"Unknown key '{result.InstanceLocation.ToString().Split('/')[^1]}'",
             "enum" when at?["enum"] is JsonArray values => $"Should be one of {string.Join(", ", values.Select(v => v?.ToJsonString()))}",
             null => at?["description"]?.GetValue<string>().TrimEnd('.') ?? "Not allowed here",
             _ => message,
-        };
+        }];
     }
 
     /// <summary>
-    /// The schema node a location names (/$defs/service/properties/Dump). JsonSchema.Net 8 adds segments of its own
-    /// to some locations (…/then/0/…, …/propertyNames/StartupInstances): a segment the schema does not have is passed over.
+    /// The node a JSON Pointer names in the schema (/$defs/service/properties/Dump) or the manifest (/Services/0).
+    /// JsonSchema.Net 8 adds segments of its own to some schema locations (…/then/0/…, …/propertyNames/StartupInstances):
+    /// a segment the document does not have is passed over.
     /// </summary>
     private static JsonNode? At(JsonNode document, string pointer) =>
         pointer.Split('/').Skip(1).Select(k => k.Replace("~1", "/").Replace("~0", "~"))

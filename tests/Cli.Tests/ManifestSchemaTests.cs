@@ -15,7 +15,7 @@ namespace Conpaas.Cli.Tests;
 /// </summary>
 public sealed class ManifestSchemaTests(DirectorApp director) : IClassFixture<DirectorApp>
 {
-    private const string Bad = """{"Application": "x", "Colour": "red", "Services": [{"Type": "tomcat"}, {"Type": "php", "Dump": "db.sql", "StartupInstances": {"web": -1, "db": 1}}]}""";
+    private const string Bad = """{"Application": "x", "Colour": "red", "Services": [{"Type": "tomcat"}, {"Type": "php", "Dump": "db.sql", "StartupInstances": {"web": -1, "db": 1}}, {"Typ": "php"}]}""";
 
     [Fact]
     public async Task an_invalid_manifest_lists_every_problem_and_is_not_sent()
@@ -33,7 +33,9 @@ public sealed class ManifestSchemaTests(DirectorApp director) : IClassFixture<Di
             Assert.Contains("; $.Services[0].Type: Should be one of \"php\", \"java\", ", refused.Err);
             Assert.Contains("; $.Services[1].Dump: The original's key; not supported by this Director yet (loading a database dump): refused by name; ", refused.Err);
             Assert.Contains("; $.Services[1].StartupInstances.web: -1 should be at least 0; ", refused.Err);
-            Assert.Contains("; $.Services[1].StartupInstances.db: Should be one of \"backend\", \"web\", \"proxy\" ", refused.Err);
+            Assert.Contains("; $.Services[1].StartupInstances.db: Should be one of \"backend\", \"web\", \"proxy\"", refused.Err);
+            Assert.Contains("; $.Services[2].Type: Missing required field: 'Type'", refused.Err);
+            Assert.Contains("; $.Services[2].Typ: Unknown key 'Typ'", refused.Err);
         }
 
         Assert.Equal(["GET /manifest.schema.json", "GET /manifest.schema.json"], relay.Requests);
