@@ -62,7 +62,7 @@ public sealed class ManifestSchemaTests(DirectorApp director) : IClassFixture<Di
     {
         await using var relay = await Relay.Start(director.BaseAddress);
         var ann = await SignedInThrough(relay);
-        relay.HideSchema = true;
+        relay.Schema = Results.NotFound();
 
         var applied = await ann.Ok("app", "apply", "-f", ManifestCommandTests.Example("helloworld.json", "hello"));
         Assert.StartsWith("Applied (manifest ", applied.Out);
@@ -71,6 +71,12 @@ public sealed class ManifestSchemaTests(DirectorApp director) : IClassFixture<Di
         var refused = await ann.Fails(1, "error: The manifest was not applied: $.Colour: Unknown key 'Colour'", "app", "apply", "-f", Write(Bad));
         Assert.StartsWith("warning: the Director at ", refused.Err);
         Assert.Equal(["GET /manifest.schema.json", "POST /graphql applyManifest", "GET /manifest.schema.json", "POST /graphql applyManifest"], relay.Requests);
+
+        // An older Director with the dashboard answers every unknown path with its page.
+        relay.Schema = Results.Content("<!doctype html><title>ConPaaS</title>", "text/html");
+        var again = await ann.Ok("app", "apply", "-f", ManifestCommandTests.Example("helloworld.json", "hello"));
+        Assert.Equal("Application 'hello' is as the manifest says: nothing to do\n", again.Out);
+        Assert.StartsWith("warning: the Director at ", again.Err);
     }
 
     /// <summary>A new user whose session is with the relay: cps sends a session token only to the Director that issued it.</summary>
@@ -89,7 +95,10 @@ public sealed class ManifestSchemaTests(DirectorApp director) : IClassFixture<Di
         return path;
     }
 
-    /// <summary>Relays every request to the Director and logs it: "GET /path", or "POST /graphql applyManifest" for an apply.</summary>
+    /// <summary>
+    /// Relays every request to the Director and logs it: "GET /path", or "POST /graphql applyManifest" for an apply.
+    /// <see cref="Schema"/>, when set, answers GET /manifest.schema.json instead of the Director.
+    /// </summary>
     private sealed class Relay : IAsyncDisposable
     {
         private readonly WebApplication _app = LoopbackApp.Create();
@@ -102,7 +111,7 @@ public sealed class ManifestSchemaTests(DirectorApp director) : IClassFixture<Di
         }
 
         public ConcurrentQueue<string> Requests { get; } = new();
-        public bool HideSchema { get; set; }
+        public IResult? Schema { get; set; }
         public Uri Address => LoopbackApp.Address(_app);
 
         public static async Task<Relay> Start(Uri director)
@@ -116,9 +125,9 @@ public sealed class ManifestSchemaTests(DirectorApp director) : IClassFixture<Di
         {
             var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
             Requests.Enqueue($"{context.Request.Method} {context.Request.Path}{(body.Contains("applyManifest") ? " applyManifest" : "")}");
-            if (HideSchema && context.Request.Path == "/manifest.schema.json")
+            if (Schema is not null && context.Request.Path == "/manifest.schema.json")
             {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                await Schema.ExecuteAsync(context);
                 return;
             }
 
