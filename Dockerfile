@@ -6,6 +6,8 @@ FROM node:22-bookworm-slim AS web
 WORKDIR /src
 COPY scripts/web.sh scripts/
 COPY web/ web/
+# The manifest page validates with a validator compiled from the schema the Director serves (web/build.mjs).
+COPY docs/contract/manifest.schema.json docs/contract/
 RUN mkdir -p src/Api/wwwroot && bash scripts/web.sh
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build

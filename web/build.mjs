@@ -3,7 +3,9 @@
 // its bundle. GraphiQL (React and Monaco, ten times the dashboard's size) is a separate bundle, so the dashboard's
 // own pages never load it; Monaco's three workers are bundles of their own, named in graphiql.html.
 import * as esbuild from 'esbuild';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import Ajv2020 from 'ajv/dist/2020.js';
+import standaloneCode from 'ajv/dist/standalone/index.js';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 const out = path.resolve(import.meta.dirname, '../src/Api/wwwroot');
@@ -42,7 +44,37 @@ ${body}
 </html>
 `;
 
-const app = await esbuild.build({ ...common, entryPoints: { app: 'src/main.js' } });
+/**
+ * "manifest-schema": the manifest page's validator, compiled here from the very file the Director serves at
+ * /manifest.schema.json (docs/contract/manifest.schema.json), so the two never differ. Ajv's standalone code: the
+ * dashboard's CSP forbids eval, which Ajv's compiling at run time needs. Also the description of each key the schema
+ * refuses by name ("not": {}), by its schema path: what the page says about such a key.
+ */
+const manifestSchema = {
+  name: 'manifest-schema',
+  setup(build) {
+    build.onResolve({ filter: /^manifest-schema$/ }, () => ({ path: 'manifest-schema', namespace: 'manifest-schema' }));
+    build.onLoad({ filter: /.*/, namespace: 'manifest-schema' }, async () => {
+      const file = path.resolve(import.meta.dirname, '../docs/contract/manifest.schema.json');
+      const schema = JSON.parse(await readFile(file, 'utf8'));
+      const ajv = new Ajv2020({ allErrors: true, strict: true, code: { source: true, esm: true } });
+      const refused = {};
+      const walk = (node, at) => Object.entries(node ?? {}).forEach(([key, value]) => {
+        if (typeof value !== 'object') return;
+        if (value?.not && value.description) refused[`${at}/${key}/not`] = value.description;
+        walk(value, `${at}/${key}`);
+      });
+      walk(schema, '#');
+      return {
+        contents: `${standaloneCode(ajv, ajv.compile(schema))}\nexport const refused = ${JSON.stringify(refused)};\n`,
+        resolveDir: import.meta.dirname,
+        watchFiles: [file],
+      };
+    });
+  },
+};
+
+const app = await esbuild.build({ ...common, entryPoints: { app: 'src/main.js' }, plugins: [manifestSchema] });
 await writeFile(path.join(out, 'index.html'),
   page('ConPaaS', named(app, 'src/main.js', '.css'), named(app, 'src/main.js', '.js'), '<div id="app"></div>'));
 

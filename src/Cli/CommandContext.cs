@@ -74,6 +74,9 @@ internal sealed class CommandContext : IDisposable
     /// <summary>A plain-text resource of the Director, e.g. "ca/certificate".</summary>
     public Task<string> GetText(string path) => _client.GetText(path, Cancellation);
 
+    /// <summary>As <see cref="GetText"/>, but null when this Director does not serve it (404).</summary>
+    public Task<string?> GetTextIfServed(string path) => _client.GetTextIfServed(path, Cancellation);
+
     /// <summary>~/.conpaas: settings, certificates.</summary>
     public string ConfigDirectory => _configDirectory;
 

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Authentication;
 using System.Security.Cryptography;
@@ -83,12 +84,17 @@ public sealed class DirectorClient(Uri director, string? token, TimeSpan timeout
     }
 
     /// <summary>A plain-text resource of the Director (e.g. ca/certificate), over the same trusted connection as the API.</summary>
-    public async Task<string> GetText(string path, CancellationToken ct)
+    public async Task<string> GetText(string path, CancellationToken ct) =>
+        await GetTextIfServed(path, ct) ?? throw CliError.Unreachable(new Uri(Director, path).ToString(), "it answered HTTP 404 Not Found");
+
+    /// <summary>As <see cref="GetText"/>, but null when the Director answers 404 (an older Director that lacks the resource).</summary>
+    public async Task<string?> GetTextIfServed(string path, CancellationToken ct)
     {
         var url = new Uri(Director, path);
         try
         {
             using var response = await _http.GetAsync(url, ct);
+            if (response.StatusCode == HttpStatusCode.NotFound) return null;
             var text = await response.Content.ReadAsStringAsync(ct);
             return response.IsSuccessStatusCode ? text : throw CliError.Unreachable(url.ToString(), $"it answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
         }

@@ -6,7 +6,8 @@ namespace Conpaas.Cli.Commands;
 
 /// <summary>
 /// cps app apply|export: an application and its services from a manifest (cpsclient `manifest`, cps-tools
-/// `application manifest`), and back. The Director plans and checks; a refusal lists every problem with its path.
+/// `application manifest`), and back. cps checks a manifest against the Director's JSON Schema before sending it; the
+/// Director plans and checks everything again; a refusal lists every problem with its path.
 /// </summary>
 internal static class ManifestCommands
 {
@@ -19,13 +20,15 @@ internal static class ManifestCommands
     {
         var file = new Option<FileInfo>("--file", "-f") { Description = "The manifest (JSON); - reads standard input", Required = true, HelpName = "FILE" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show what would be done, change nothing" };
+        var noValidate = new Option<bool>("--no-validate") { Description = "Send the manifest without first checking it against the Director's JSON Schema" };
         var wait = ServiceLifecycle.WaitOption("RUNNING or STOPPED (every service of the application)");
         var timeout = ServiceLifecycle.TimeoutOption();
         var command = new Command("apply", "Make an application and its services what a manifest says (created, started, scaled, renamed)")
-            { file, dryRun, wait, timeout };
+            { file, dryRun, noValidate, wait, timeout };
         g.Handle(command, async (ctx, r) =>
         {
             var manifest = Read(r.GetValue(file)!);
+            if (!r.GetValue(noValidate)) await ManifestSchemaCheck.Check(ctx, manifest);
             var data = await ctx.Send($"mutation($m: JSON!, $d: Boolean) {{ applyManifest(manifest: $m, dryRun: $d) {{ {Fields} }} }}",
                 new { m = manifest, d = r.GetValue(dryRun) });
             var result = data["applyManifest"]!;
