@@ -1,5 +1,6 @@
 using Conpaas.EventStore.Files;
 using Conpaas.CloudAgents.Provisioning;
+using Conpaas.Domain.Files;
 using Conpaas.Domain.Vms;
 using Marten;
 using Microsoft.Extensions.Options;
@@ -23,7 +24,11 @@ public sealed class ServiceFileLinks(IDocumentStore store, IOptions<DataFileOpti
         {
             var secret = FileLinks.NewSecret();
             session.Store(FileLinks.For(file.FileId, view.OwnerId, file.Sha256, secret, expiresAt));
-            files.Add(new BootFile(kind.ToString(), file.Name, FileLinks.Url(directorUrl, secret), file.Sha256, file.Size));
+            files.Add(kind == ServiceFileKind.STARTUP_SCRIPT
+                ? new BootFile(kind.ToString(), file.Name, FileLinks.Url(directorUrl, secret), file.Sha256, file.Size,
+                    TimeLimitSeconds: (int)Math.Min(int.MaxValue, options.Value.StartupScriptTimeout.TotalSeconds))
+                : new BootFile(kind.ToString(), file.Name, FileLinks.Url(directorUrl, secret), file.Sha256, file.Size,
+                    MaxUnpackedBytes: options.Value.MaxUnpackedBytes));
         }
 
         await session.SaveChangesAsync(ct);

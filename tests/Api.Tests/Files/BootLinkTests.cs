@@ -2,8 +2,10 @@ using Conpaas.EventStore.Files;
 using System.Text;
 using System.Text.Json.Nodes;
 using Conpaas.Api.Files;
+using Conpaas.Api.Tests.Agents;
 using Conpaas.Api.Tests.CloudAgents;
 using Conpaas.Api.Tests.Infrastructure;
+using Conpaas.Api.Tests.Manifests;
 using Marten;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,7 +29,11 @@ public sealed class FilesCloud : LocalCloudApp
     }
 }
 
-/// <summary>A service's startup script and archive reach every VM it boots, through one-time links, checked by SHA-256.</summary>
+/// <summary>
+/// A service's startup script and archive reach every VM it boots, through one-time links, checked by SHA-256; the
+/// agent unpacks the archive and runs the script before it answers as ready.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 [Collection(RealProcesses.Name)]
 public sealed class BootLinkTests(FilesCloud app) : IClassFixture<FilesCloud>
 {
@@ -41,7 +47,8 @@ public sealed class BootLinkTests(FilesCloud app) : IClassFixture<FilesCloud>
         var client = await app.NewUser();
         var user = new CloudUser(client);
         var service = await user.AddService(await user.CreateApplication());
-        var script = Encoding.UTF8.GetBytes("#!/bin/sh\necho booted > /tmp/booted\n");
+        var script = Encoding.UTF8.GetBytes("#!/bin/sh\necho booted > booted\n");
+        // Not an archive: the agent refuses to unpack it, and the VM boots all the same.
         var archive = Uploads.RandomBytes(300_000);
         foreach (var (kind, bytes, name) in new[] { ("STARTUP_SCRIPT", script, "start.sh"), ("ARCHIVE", archive, "code.tar.gz") })
         {
@@ -78,5 +85,42 @@ public sealed class BootLinkTests(FilesCloud app) : IClassFixture<FilesCloud>
 
         await using var session = app.Services.GetRequiredService<IDocumentStore>().QuerySession();
         Assert.Equal(0, await session.Query<FileLink>().CountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task a_manifest_names_a_script_and_an_archive_and_every_vm_runs_the_script_on_the_unpacked_code_before_it_is_ready()
+    {
+        app.Services.GetRequiredService<IConfiguration>()["Director:Url"] = app.BaseAddress.ToString().TrimEnd('/');
+        var client = await app.NewUser();
+        var user = new CloudUser(client);
+        await client.Upload(Encoding.UTF8.GetBytes("set -e\ncat code/site/greeting.txt > greeted.txt\necho \"$CONPAAS_ROLE greeted from $PWD\"\n"), "start.sh");
+        await client.Upload(TestArchives.TarGz(TestArchives.File("site/greeting.txt", "hello from the archive")), "site.tar.gz");
+        var manifest = new JsonObject
+        {
+            ["Application"] = "site-" + Guid.NewGuid().ToString("N")[..8],
+            ["Services"] = new JsonArray(new JsonObject
+            {
+                ["Type"] = "helloworld", ["ServiceName"] = "web", ["Start"] = true, ["StartupScript"] = "start.sh", ["Archive"] = "site.tar.gz",
+            }),
+        };
+
+        var applied = (await client.Ok(ManifestTests.Apply, new { m = manifest }))["applyManifest"]!;
+        var service = Assert.Single(applied["application"]!.Items("services")).Str("id");
+        var nodes = (await user.WaitFor(service, "RUNNING")).LiveNodes();
+
+        Assert.Equal(2, nodes.Count);
+        foreach (var node in nodes)
+        {
+            // Ready means done: the agent's state is final once the VM is.
+            var files = JsonNode.Parse(await AgentHttp.Get(node.Str("address"), "/files") ?? "[]")!.AsArray().ToDictionary(f => f!.Str("kind"));
+            Assert.Equal("unpacked into code: 1 files, 22 bytes", files["ARCHIVE"]!.Str("unpacked"));
+            var run = files["STARTUP_SCRIPT"]!;
+            Assert.Equal(("exited 0", 0), (run.Str("run"), run["exitCode"]!.GetValue<int>()));
+            var folder = Path.Combine(app.CloudDirectory, node.Str("name"));
+            Assert.Contains($"greeted from {folder}", Assert.Single(run["lastLines"]!.AsArray())!.GetValue<string>());
+
+            Assert.Equal("hello from the archive", await File.ReadAllTextAsync(Path.Combine(folder, "greeted.txt"), Ct));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(folder, "startup.log")));
+        }
     }
 }
