@@ -93,18 +93,13 @@ public sealed class BootLinkTests(FilesCloud app) : IClassFixture<FilesCloud>
         app.Services.GetRequiredService<IConfiguration>()["Director:Url"] = app.BaseAddress.ToString().TrimEnd('/');
         var client = await app.NewUser();
         var user = new CloudUser(client);
-        await client.Upload(Encoding.UTF8.GetBytes("set -e\ncat code/site/greeting.txt > greeted.txt\necho \"$CONPAAS_ROLE greeted from $PWD\"\n"), "start.sh");
-        await client.Upload(TestArchives.TarGz(TestArchives.File("site/greeting.txt", "hello from the archive")), "site.tar.gz");
-        var manifest = new JsonObject
-        {
-            ["Application"] = "site-" + Guid.NewGuid().ToString("N")[..8],
-            ["Services"] = new JsonArray(new JsonObject
-            {
-                ["Type"] = "helloworld", ["ServiceName"] = "web", ["Start"] = true, ["StartupScript"] = "start.sh", ["Archive"] = "site.tar.gz",
-            }),
-        };
+        // The README's example, as its tour uploads it.
+        const string page = "<h1>Hello from the archive</h1>\n";
+        await client.Upload(await File.ReadAllBytesAsync(Path.Combine(Repo.Root, "examples", "manifests", "hello-start.sh"), Ct), "hello-start.sh");
+        await client.Upload(TestArchives.TarGz(TestArchives.File("index.html", page)), "hello-site.tar.gz");
 
-        var applied = (await client.Ok(ManifestTests.Apply, new { m = manifest }))["applyManifest"]!;
+        var applied = (await client.Ok(ManifestTests.Apply, new { m = ManifestTests.Example("helloworld-startup.json", "site-" + Guid.NewGuid().ToString("N")[..8]) }))
+            ["applyManifest"]!;
         var service = Assert.Single(applied["application"]!.Items("services")).Str("id");
         var nodes = (await user.WaitFor(service, "RUNNING")).LiveNodes();
 
@@ -113,13 +108,13 @@ public sealed class BootLinkTests(FilesCloud app) : IClassFixture<FilesCloud>
         {
             // Ready means done: the agent's state is final once the VM is.
             var files = JsonNode.Parse(await AgentHttp.Get(node.Str("address"), "/files") ?? "[]")!.AsArray().ToDictionary(f => f!.Str("kind"));
-            Assert.Equal("unpacked into code: 1 files, 22 bytes", files["ARCHIVE"]!.Str("unpacked"));
+            Assert.Equal($"unpacked into code: 1 files, {page.Length} bytes", files["ARCHIVE"]!.Str("unpacked"));
             var run = files["STARTUP_SCRIPT"]!;
             Assert.Equal(("exited 0", 0), (run.Str("run"), run["exitCode"]!.GetValue<int>()));
-            var folder = Path.Combine(app.CloudDirectory, node.Str("name"));
-            Assert.Contains($"greeted from {folder}", Assert.Single(run["lastLines"]!.AsArray())!.GetValue<string>());
+            Assert.Equal($"{node.Str("name")} ({node.Str("role")}) greets with {page.Length} bytes", Assert.Single(run["lastLines"]!.AsArray())!.GetValue<string>());
 
-            Assert.Equal("hello from the archive", await File.ReadAllTextAsync(Path.Combine(folder, "greeted.txt"), Ct));
+            var folder = Path.Combine(app.CloudDirectory, node.Str("name"));
+            Assert.Equal(page, await File.ReadAllTextAsync(Path.Combine(folder, "greeting.html"), Ct));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(folder, "startup.log")));
         }
     }

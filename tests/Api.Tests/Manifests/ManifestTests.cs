@@ -351,7 +351,7 @@ public sealed class ManifestJsonSchemaTests(DirectorApp app) : IClassFixture<Dir
             .Select(f => Path.GetRelativePath(Repo.Root, f)).ToList();
         var invalid = Directory.GetFiles(Path.Combine(Repo.Root, "tests", "Api.Tests", "Manifests", "Invalid"), "*.json").Order()
             .Select(f => Path.GetRelativePath(Repo.Root, f)).ToList();
-        Assert.Equal(3, examples.Count);
+        Assert.Equal(4, examples.Count);
 
         var output = await NodeTools.Run("validate-manifests.mjs", ["ajv"], [.. examples, "--invalid", .. invalid]);
 
