@@ -118,4 +118,22 @@ public sealed class BootLinkTests(FilesCloud app) : IClassFixture<FilesCloud>
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(folder, "startup.log")));
         }
     }
+
+    [Fact]
+    public async Task a_vm_is_not_ready_before_its_startup_script_has_finished()
+    {
+        app.Services.GetRequiredService<IConfiguration>()["Director:Url"] = app.BaseAddress.ToString().TrimEnd('/');
+        var client = await app.NewUser();
+        var user = new CloudUser(client);
+        var service = await user.AddService(await user.CreateApplication());
+        // Far longer than the readiness polls (0.2 s here), far shorter than the time limit.
+        var file = (await client.Upload(Encoding.UTF8.GetBytes("sleep 3\necho done > finished\n"), "slow.sh"))["id"]!.GetValue<string>();
+        await client.Ok("mutation($s: ID!, $f: ID!) { setServiceFile(serviceId: $s, kind: STARTUP_SCRIPT, fileId: $f) { kind } }", new { s = service, f = file });
+
+        await user.Start(service);
+        var nodes = (await user.WaitFor(service, "RUNNING")).LiveNodes();
+
+        Assert.All(nodes, node => Assert.True(File.Exists(Path.Combine(app.CloudDirectory, node.Str("name"), "finished")),
+            $"{node.Str("name")} was ready before its startup script had finished"));
+    }
 }
