@@ -78,11 +78,22 @@ internal static class BootFiles
         {
             Show(boot, script.File, ("state", "verified"), ("run", "running"));
             var limit = script.File.TimeLimitSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultTimeLimit;
-            var outcome = await StartupScript.Run(script.Path, bootFolder, limit, new Dictionary<string, string>
+            StartupScript.Outcome outcome;
+            try
             {
-                ["CONPAAS_VM_NAME"] = boot.Name, ["CONPAAS_ROLE"] = boot.Role, ["CONPAAS_SERVICE_TYPE"] = boot.ServiceType,
-                ["CONPAAS_CODE"] = Path.Combine(bootFolder, "code"),
-            }, ct);
+                outcome = await StartupScript.Run(script.Path, bootFolder, limit, new Dictionary<string, string>
+                {
+                    ["CONPAAS_VM_NAME"] = boot.Name, ["CONPAAS_ROLE"] = boot.Role, ["CONPAAS_SERVICE_TYPE"] = boot.ServiceType,
+                    ["CONPAAS_CODE"] = Path.Combine(bootFolder, "code"),
+                }, ct);
+            }
+            catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
+            {
+                // No shell, or a folder it cannot write: said where the user looks, not lost in a task nobody awaits.
+                Show(boot, script.File, ("state", "verified"), ("run", "failed: " + ex.Message));
+                return;
+            }
+
             var run = outcome.TimedOut ? $"killed after {limit.TotalSeconds:0} s" : outcome.ExitCode is { } code ? $"exited {code}" : "stopped";
             Show(boot, script.File, ("state", "verified"), ("run", run), ("exitCode", outcome.ExitCode), ("log", StartupScript.LogName),
                 ("lastLines", outcome.LastLines));
