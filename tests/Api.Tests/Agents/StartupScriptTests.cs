@@ -40,6 +40,8 @@ public sealed class StartupScriptTests : IDisposable
         Assert.Equal((null, true), (outcome.ExitCode, outcome.TimedOut));
         Assert.Equal("[agent] the startup script was killed after 2 s (Files:StartupScriptTimeout)", outcome.LastLines[^1]);
         var child = int.Parse(await File.ReadAllTextAsync(pidFile, TestContext.Current.CancellationToken));
+        // SIGKILL is sent by the time Run returns; the kernel may take a moment to finish the process off.
+        for (var i = 0; i < 100 && Alive(child); i++) await Task.Delay(100, TestContext.Current.CancellationToken);
         Assert.False(Alive(child));
     }
 
