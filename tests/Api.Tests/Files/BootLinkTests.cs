@@ -116,6 +116,11 @@ public sealed class BootLinkTests(FilesCloud app) : IClassFixture<FilesCloud>
             var folder = Path.Combine(app.CloudDirectory, node.Str("name"));
             Assert.Equal(page, await File.ReadAllTextAsync(Path.Combine(folder, "greeting.html"), Ct));
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(folder, "startup.log")));
+
+            // The Director's limits (Files:StartupScriptTimeout, Files:MaxUnpackedBytes) reach the agent with the files.
+            var boot = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "boot.json"), Ct))!["files"]!.AsArray().ToDictionary(f => f!.Str("kind"));
+            Assert.Equal(240, boot["STARTUP_SCRIPT"]!["timeLimitSeconds"]!.GetValue<int>());
+            Assert.Equal(1024L * 1024 * 1024, boot["ARCHIVE"]!["maxUnpackedBytes"]!.GetValue<long>());
         }
     }
 
