@@ -32,7 +32,7 @@ using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.C
 stopping.Token.Register(listener.Stop);
 Console.WriteLine($"{boot.Name}: {boot.Role} of {boot.ServiceType} listening on {options["listen"]} (VPN {boot.VpnAddress ?? "none"})");
 _ = ReportToDirector(boot, stopping.Token);
-_ = BootFiles.Fetch(boot, Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options["boot"]))!, "files"), DirectorTrust(boot), stopping.Token);
+_ = BootFiles.Fetch(boot, Path.GetDirectoryName(Path.GetFullPath(options["boot"]))!, DirectorTrust(boot), stopping.Token);
 
 while (!stopping.IsCancellationRequested)
 {
@@ -86,6 +86,8 @@ static void Serve(HttpListenerContext context, BootContext boot)
 {
     var (status, type, body) = context.Request.Url?.AbsolutePath switch
     {
+        // Not ready before the service's files are in place and its startup script has finished (GET /files says how far).
+        "/health" when !BootFiles.Done => (503, "application/json", JsonSerializer.Serialize(new { status = "starting", vm = boot.Name })),
         "/health" => (200, "application/json", JsonSerializer.Serialize(new { status = "ready", vm = boot.Name, role = boot.Role, vmId = boot.VmId })),
         "/files" => (200, "application/json", JsonSerializer.Serialize(BootFiles.States.Values)),
         "/" when boot.ServiceType == "helloworld" && boot.Role == "AGENT" => (200, "text/plain", "Hello World"),

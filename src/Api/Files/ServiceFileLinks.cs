@@ -1,5 +1,6 @@
 using Conpaas.EventStore.Files;
 using Conpaas.CloudAgents.Provisioning;
+using Conpaas.Domain.Files;
 using Conpaas.Domain.Vms;
 using Marten;
 using Microsoft.Extensions.Options;
@@ -23,7 +24,10 @@ public sealed class ServiceFileLinks(IDocumentStore store, IOptions<DataFileOpti
         {
             var secret = FileLinks.NewSecret();
             session.Store(FileLinks.For(file.FileId, view.OwnerId, file.Sha256, secret, expiresAt));
-            files.Add(new BootFile(kind.ToString(), file.Name, FileLinks.Url(directorUrl, secret), file.Sha256, file.Size));
+            // The agent's limits travel with the file they bound: the operator sets them here, not on each VM.
+            files.Add(new BootFile(kind.ToString(), file.Name, FileLinks.Url(directorUrl, secret), file.Sha256, file.Size,
+                kind == ServiceFileKind.STARTUP_SCRIPT ? (int)Math.Min(int.MaxValue, options.Value.StartupScriptTimeout.TotalSeconds) : null,
+                kind == ServiceFileKind.ARCHIVE ? options.Value.MaxUnpackedBytes : null));
         }
 
         await session.SaveChangesAsync(ct);

@@ -7,7 +7,7 @@ namespace Conpaas.Api.Files;
 
 /// <summary>
 /// Make one of the caller's files the startup script or the code archive of one of their services; VMs that boot
-/// afterwards get a one-time link to it. The seam a manifest's StartupScript and Archive use.
+/// afterwards get a one-time link to it. A manifest's StartupScript and Archive take the same decision (ServiceFiles.Set).
 /// </summary>
 public sealed record SetServiceFile(FileActor By, Guid ServiceId, ServiceFileKind Kind, Guid FileId);
 
@@ -17,17 +17,20 @@ public static class SetServiceFileHandler
     {
         command.By.Stamp(session);
         var stream = await session.Events.FetchForWriting<Service>(command.ServiceId, ct);
-        if (stream.Aggregate is not { Removed: false, RemovalPending: false } service || service.OwnerId != command.By.UserId)
+        if (stream.Aggregate is not { } service || service.OwnerId != command.By.UserId)
             throw ServiceRules.NotFound(command.ServiceId).ToException();
         var file = await session.LoadAsync<FileView>(command.FileId, ct);
         if (file is null || file.OwnerId != command.By.UserId) throw FileRules.NotFound(command.FileId).ToException();
 
-        // Setting what is already set records nothing (a manifest applied twice changes nothing).
         var current = (await session.LoadAsync<ServiceFilesView>(service.Id, ct))?.Files.GetValueOrDefault(command.Kind);
-        if (current is not null && current.FileId == file.Id) return current;
-
-        var set = new ServiceFileSet(service.Id, service.OwnerId, command.Kind, file.Id, file.Name, file.Size, file.Sha256);
+        var decision = ServiceFiles.Set(service, command.Kind, file.Owned(), current?.FileId);
+        if (decision.Error is { } error) throw error.ToException();
+        if (decision.Events.Count == 0) return current!;
+        var set = (ServiceFileSet)decision.Events.Single();
         stream.AppendOne(set);
         return new ServiceFile(set.FileId, set.Name, set.Size, set.Sha256);
     }
+
+    /// <summary>The read model's file as the decisions take it.</summary>
+    public static OwnedFile Owned(this FileView file) => new(file.Id, file.OwnerId, file.Name, file.Size, file.Sha256);
 }

@@ -1,12 +1,15 @@
+using Conpaas.Api.Files;
 using Conpaas.Api.GraphQL;
 using Conpaas.CloudAgents.Clouds;
 using Conpaas.CloudAgents.Provisioning;
 using Conpaas.Domain;
 using Conpaas.Domain.Applications;
+using Conpaas.Domain.Files;
 using Conpaas.Domain.Manifests;
 using Conpaas.Domain.Services;
 using Conpaas.Domain.Users;
 using Conpaas.EventStore;
+using Conpaas.EventStore.Files;
 using Conpaas.EventStore.Writing;
 using Marten;
 using Microsoft.Extensions.Options;
@@ -46,8 +49,14 @@ public static class ApplyManifestHandler
                 services[slot.ServiceId] = await session.Events.FetchForWriting<Service>(slot.ServiceId, ct);
 
             var owner = await session.LoadAsync<User>(command.OwnerId, ct);
+            // Files are read only for a manifest that names some: most applies need none.
+            var files = manifest.Services.Any(s => s.Files is { Count: > 0 })
+                ? new ManifestFiles(
+                    (await session.Query<FileView>().Where(f => f.OwnerId == command.OwnerId).ToListAsync(ct)).Select(f => f.Owned()).ToList(),
+                    await CurrentFiles(session, services.Keys, ct))
+                : ManifestFiles.None;
             var plan = ManifestPlanner.Plan(manifest, appStream.Aggregate, services.Values.Select(s => s.Aggregate).OfType<Service>().ToList(),
-                command.OwnerId, appStream.Id, contexts.Create(owner?.Credit ?? 0));
+                command.OwnerId, appStream.Id, contexts.Create(owner?.Credit ?? 0), files);
             // A refusal is an answer, not a failed message: the resolver turns it into the error.
             if (plan.IsRefused || command.DryRun || plan.Events.Count == 0) return new ManifestApplied(manifest, plan, appStream.Aggregate, command.DryRun);
 
@@ -84,6 +93,16 @@ public static class ApplyManifestHandler
         var key = Text.Key(command.Manifest.Application);
         var mine = await session.Query<Application>().Where(a => a.OwnerId == command.OwnerId && !a.Deleted).ToListAsync(ct);
         return mine.FirstOrDefault(a => Text.Key(a.Name) == key);
+    }
+
+    /// <summary>Each service's startup script and archive (file ids), as ServiceFilesView has them.</summary>
+    public static async Task<IReadOnlyDictionary<Guid, IReadOnlyDictionary<ServiceFileKind, Guid>>> CurrentFiles(
+        IQuerySession session, IEnumerable<Guid> serviceIds, CancellationToken ct)
+    {
+        var ids = serviceIds.ToList();
+        if (ids.Count == 0) return ManifestFiles.None.Current;
+        var views = await session.LoadManyAsync<ServiceFilesView>(ct, ids);
+        return views.ToDictionary(v => v.Id, v => (IReadOnlyDictionary<ServiceFileKind, Guid>)v.Files.ToDictionary(f => f.Key, f => f.Value.FileId));
     }
 
     /// <summary>Every problem, each with its path in the manifest, in extensions.problems.</summary>

@@ -32,7 +32,9 @@ public static class ManifestSchema
             {
                 var reads = c.Get<Reads>();
                 var app = await reads.Application(Ids.Parse(c.GetArgument<string>("applicationId"), "applicationId"), null, c.CancellationToken);
-                return (object?)JsonSerializer.SerializeToElement(ManifestExport.Export(app, await reads.ServicesOf(app, null).GetResultAsync(c.CancellationToken)));
+                var services = await reads.ServicesOf(app, null).GetResultAsync(c.CancellationToken);
+                var files = await ApplyManifestHandler.CurrentFiles(c.Get<Marten.IQuerySession>(), services.Select(s => s.Id), c.CancellationToken);
+                return (object?)JsonSerializer.SerializeToElement(ManifestExport.Export(app, services, files));
             });
 
     public static void AddManifestMutations(this ObjectGraphType mutation) =>

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Conpaas.Domain.Catalogue;
+using Conpaas.Domain.Files;
 
 namespace Conpaas.Domain.Manifests;
 
@@ -11,9 +12,13 @@ namespace Conpaas.Domain.Manifests;
 /// </summary>
 public sealed record Manifest(string Application, Guid? ApplicationId, IReadOnlyList<ManifestService> Services, bool Prune, string Digest);
 
-/// <summary>One service: Start null leaves a service's running or stopped state as it is; counts are agents per role.</summary>
+/// <summary>
+/// One service: Start null leaves a service's running or stopped state as it is; counts are agents per role; Files
+/// name uploaded files (an id or a name, resolved against the owner's files when planning), a kind left out is left as it is.
+/// </summary>
 public sealed record ManifestService(
-    string Path, Guid? Id, string Type, string Name, string? Cloud, bool? Start, IReadOnlyDictionary<string, int>? StartupInstances);
+    string Path, Guid? Id, string Type, string Name, string? Cloud, bool? Start, IReadOnlyDictionary<string, int>? StartupInstances,
+    IReadOnlyDictionary<ServiceFileKind, string>? Files = null);
 
 /// <summary>What is wrong with a manifest: where (a JSON path such as $.Services[1].Type) and why.</summary>
 public sealed record ManifestProblem(string Path, string Message, ErrorCode Code = ErrorCode.INVALID_INPUT);
@@ -26,13 +31,10 @@ public static class ManifestParser
 
     /// <summary>
     /// The original's keys whose feature the Director does not have yet: refused by name rather than ignored, so a
-    /// manifest never deploys something other than what it says. (Uploaded files will give StartupScript and Archive
-    /// a meaning: remove them from here and read them in <see cref="ParseService"/>.)
+    /// manifest never deploys something other than what it says.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string> NotSupported = new Dictionary<string, string>
     {
-        ["StartupScript"] = "a service's startup script",
-        ["Archive"] = "a service's code archive",
         ["Password"] = "setting a database password",
         ["Dump"] = "loading a database dump",
         ["VolumeStartup"] = "volumes",
@@ -40,7 +42,14 @@ public static class ManifestParser
     };
 
     private static readonly string[] TopKeys = ["Application", "ApplicationId", "Services", "prune"];
-    private static readonly string[] ServiceKeys = ["Id", "Type", "ServiceName", "Cloud", "Start", "StartupInstances"];
+    /// <summary>The keys that name a service's uploaded files, as the original spelled them.</summary>
+    public static readonly IReadOnlyDictionary<ServiceFileKind, string> FileKeys = new Dictionary<ServiceFileKind, string>
+    {
+        [ServiceFileKind.STARTUP_SCRIPT] = "StartupScript",
+        [ServiceFileKind.ARCHIVE] = "Archive",
+    };
+
+    private static readonly string[] ServiceKeys = ["Id", "Type", "ServiceName", "Cloud", "Start", "StartupInstances", .. FileKeys.Values];
 
     /// <summary>A manifest sent as JSON text (the original's upload): its size and syntax are checked first.</summary>
     public static (Manifest? Manifest, IReadOnlyList<ManifestProblem> Problems) Parse(string text)
@@ -138,10 +147,39 @@ public static class ManifestParser
             ? Counts(si, path + ".StartupInstances", type, problems)
             : null;
 
+        var files = new Dictionary<ServiceFileKind, string>();
+        foreach (var (kind, key) in FileKeys)
+            if (entry.TryGetProperty(key, out var f) && FileReference(f, $"{path}.{key}", problems) is { } reference)
+                files[kind] = reference;
+
         return problems.Count > before || type is null
             ? null
             // No name: ConPaaS's default, as addService gives.
-            : new ManifestService(path, id, type.Name, name ?? $"New {type.Name} service", cloud, start, counts);
+            : new ManifestService(path, id, type.Name, name ?? $"New {type.Name} service", cloud, start, counts, files);
+    }
+
+    /// <summary>
+    /// An uploaded file's id or name. The original took a URL there; the Director fetches no URL a user gives it (it
+    /// would reach whatever its own network reaches), so a URL is refused with what to do instead.
+    /// </summary>
+    private static string? FileReference(JsonElement value, string path, List<ManifestProblem> problems)
+    {
+        var key = path[(path.LastIndexOf('.') + 1)..];
+        if (value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetString()))
+        {
+            problems.Add(new(path, $"'{key}' must name one of your uploaded files: its id or its name"));
+            return null;
+        }
+
+        var reference = Text.Normal(value.GetString()!);
+        if (reference.Contains("://"))
+        {
+            problems.Add(new(path, $"'{key}' names an uploaded file, not a URL ('{Text.Quote(reference)}'): the Director does not fetch URLs. " +
+                                   "Upload the file first (uploadFile), then give its id or name here"));
+            return null;
+        }
+
+        return reference;
     }
 
     private static Dictionary<string, int>? Counts(JsonElement value, string path, ServiceType type, List<ManifestProblem> problems)

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Conpaas.Domain.Applications;
+using Conpaas.Domain.Files;
 using Conpaas.Domain.Services;
 
 namespace Conpaas.Domain.Manifests;
@@ -7,7 +8,9 @@ namespace Conpaas.Domain.Manifests;
 /// <summary>manifest(applicationId): the application's desired state as a manifest that re-applies to the same state.</summary>
 public static class ManifestExport
 {
-    public static JsonObject Export(Application app, IEnumerable<Service> services)
+    /// <param name="files">Each service's file id per kind (written by id: a name may become ambiguous later).</param>
+    public static JsonObject Export(Application app, IEnumerable<Service> services,
+        IReadOnlyDictionary<Guid, IReadOnlyDictionary<ServiceFileKind, Guid>> files)
     {
         var list = new JsonArray();
         foreach (var service in services.Where(s => s is { Removed: false, RemovalPending: false }).OrderBy(s => s.Sid))
@@ -30,6 +33,9 @@ public static class ManifestExport
                     KeyValuePair.Create(r.Name, (JsonNode?)Math.Max(r.InitialCount, service.DesiredCounts.GetValueOrDefault(r.Name)))));
             }
 
+            if (files.TryGetValue(service.Id, out var own))
+                foreach (var (kind, fileId) in own.OrderBy(f => f.Key))
+                    entry[ManifestParser.FileKeys[kind]] = fileId.ToString();
             list.Add(entry);
         }
 

@@ -1,5 +1,6 @@
 using Conpaas.Domain.Applications;
 using Conpaas.Domain.Catalogue;
+using Conpaas.Domain.Files;
 using Conpaas.Domain.Services;
 using Conpaas.Domain.Vms;
 
@@ -8,7 +9,13 @@ namespace Conpaas.Domain.Manifests;
 public enum ManifestAction
 {
     CREATE_APPLICATION, RENAME_APPLICATION, ADD_SERVICE, RENAME_SERVICE, START_SERVICE, STOP_SERVICE, ADD_NODES, REMOVE_NODES,
-    REMOVE_SERVICE,
+    REMOVE_SERVICE, SET_SERVICE_FILE,
+}
+
+/// <summary>What a plan knows of files: the owner's uploaded files, and each service's file id per kind now.</summary>
+public sealed record ManifestFiles(IReadOnlyList<OwnedFile> Owned, IReadOnlyDictionary<Guid, IReadOnlyDictionary<ServiceFileKind, Guid>> Current)
+{
+    public static readonly ManifestFiles None = new([], new Dictionary<Guid, IReadOnlyDictionary<ServiceFileKind, Guid>>());
 }
 
 /// <summary>One thing an apply does; Path is the manifest entry it comes from ($ for the application).</summary>
@@ -29,10 +36,11 @@ public static class ManifestPlanner
 {
     /// <param name="app">The caller's application the manifest names (by ApplicationId, else by name), or null: it is created.</param>
     /// <param name="services">Its services (removed ones are ignored).</param>
+    /// <param name="files">Needed only when the manifest names files (StartupScript, Archive).</param>
     public static ManifestPlan Plan(Manifest manifest, Application? app, IReadOnlyList<Service> services, Guid ownerId, Guid newApplicationId,
-        ServiceContext ctx)
+        ServiceContext ctx, ManifestFiles? files = null)
     {
-        var run = new Run(ctx);
+        var run = new Run(ctx, files ?? ManifestFiles.None);
         // Steps are played forward on copies: the caller's aggregates may be the ones its store updates on commit.
         app = app?.Copy();
         services = services.Select(s => s.Copy()).ToList();
@@ -108,6 +116,9 @@ public static class ManifestPlanner
             run.Step(ManifestAction.RENAME_SERVICE, wanted.Path + ".ServiceName", wanted.Name, $"Rename service '{service.Name}' to '{wanted.Name}'",
                 RenameService.Decide(service, wanted.Name, null), service.Id, app, service);
 
+        // Before a start: the VMs it boots get links to the files.
+        SetFiles(wanted, service, app, run);
+
         var running = service.State is ServiceState.PROLOGUE or ServiceState.RUNNING or ServiceState.ADAPTING;
         switch (wanted.Start)
         {
@@ -173,13 +184,52 @@ public static class ManifestPlanner
                 AddNodes.Decide(service, up, null, run.Context), service.Id, app, service);
     }
 
+    private static void SetFiles(ManifestService wanted, Service service, Application app, Run run)
+    {
+        foreach (var (kind, reference) in wanted.Files ?? new Dictionary<ServiceFileKind, string>())
+        {
+            var path = $"{wanted.Path}.{ManifestParser.FileKeys[kind]}";
+            if (Resolve(reference, path, run) is not { } file) continue;
+            Guid? current = run.Files.Current.TryGetValue(service.Id, out var now) && now.TryGetValue(kind, out var id) ? id : null;
+            var what = kind == ServiceFileKind.STARTUP_SCRIPT ? "startup script" : "code archive";
+            run.Step(ManifestAction.SET_SERVICE_FILE, path, wanted.Name, $"Make file '{file.Name}' ({file.Id}) the {what} of '{wanted.Name}'",
+                ServiceFiles.Set(service, kind, file, current), service.Id, app, service);
+        }
+    }
+
+    /// <summary>An id, or a name that exactly one of the owner's files has.</summary>
+    private static OwnedFile? Resolve(string reference, string path, Run run)
+    {
+        if (Guid.TryParse(reference, out var id))
+        {
+            var byId = run.Files.Owned.FirstOrDefault(f => f.Id == id);
+            if (byId is null) run.Problem(new(path, FileRules.NotFound(id).Message, ErrorCode.NOT_FOUND));
+            return byId;
+        }
+
+        var named = run.Files.Owned.Where(f => f.Name == reference).Take(2).ToList();
+        switch (named.Count)
+        {
+            case 1:
+                return named[0];
+            case 0:
+                run.Problem(new(path, $"You have no uploaded file named '{Text.Quote(reference)}': upload it first (uploadFile), or give its id",
+                    ErrorCode.NOT_FOUND));
+                return null;
+            default:
+                run.Problem(new(path, $"Several of your files are named '{Text.Quote(reference)}': ambiguous, use the id (the files query lists them)"));
+                return null;
+        }
+    }
+
     private static string Describe(IEnumerable<NodeCount> nodes) =>
         string.Join(", ", nodes.Select(n => $"{n.Count} {n.Role} node{(n.Count == 1 ? "" : "s")}"));
 
     /// <summary>The plan being built: decisions are played forward on the in-memory aggregates so that later steps see earlier ones.</summary>
-    private sealed class Run(ServiceContext ctx)
+    private sealed class Run(ServiceContext ctx, ManifestFiles files)
     {
         public ServiceContext Context { get; } = ctx;
+        public ManifestFiles Files { get; } = files;
         public List<ManifestStep> Steps { get; } = [];
         public List<StreamEvent> Events { get; } = [];
         public List<ManifestProblem> Problems { get; } = [];

@@ -1,4 +1,6 @@
+using System.Text;
 using System.Text.Json.Nodes;
+using Conpaas.Api.Tests.Files;
 using Conpaas.Api.Tests.Infrastructure;
 using Conpaas.Api.Tests.Services;
 using Marten;
@@ -8,7 +10,8 @@ using Xunit;
 namespace Conpaas.Api.Tests.Manifests;
 
 /// <summary>applyManifest and manifest(applicationId) against the real host: idempotent, converging, atomic, all problems at once.</summary>
-public sealed class ManifestTests(DirectorApp app) : IClassFixture<DirectorApp>
+/// <remarks>A Director with a content folder of its own: manifests name uploaded files.</remarks>
+public sealed class ManifestTests(FilesApp app) : IClassFixture<FilesApp>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -37,16 +40,25 @@ public sealed class ManifestTests(DirectorApp app) : IClassFixture<DirectorApp>
 
     private static List<string> Actions(JsonNode result) => result.Items("steps").Select(s => s.Str("action")).ToList();
 
+    private const string ServiceFiles = "query($s: ID!) { serviceFiles(serviceId: $s) { kind fileId name } }";
+
     [Fact]
     public async Task applying_the_same_manifest_twice_changes_nothing_the_second_time()
     {
         var user = await ServiceScenario.ForNewUser(app);
+        var script = (await user.Client.Upload("echo hello\n"u8.ToArray(), "start.sh"))!;
+        var archive = (await user.Client.Upload(Uploads.RandomBytes(100), "code.zip"))!;
         var manifest = Example("helloworld.json", Name());
+        // A file by its name (the owner's only file of that name) or by its id.
+        manifest["Services"]![0]!["StartupScript"] = "start.sh";
+        manifest["Services"]![0]!["Archive"] = archive.Str("id");
 
         var first = await Applied(user, manifest);
-        Assert.Equal(["CREATE_APPLICATION", "ADD_SERVICE", "START_SERVICE"], Actions(first));
+        Assert.Equal(["CREATE_APPLICATION", "ADD_SERVICE", "SET_SERVICE_FILE", "SET_SERVICE_FILE", "START_SERVICE"], Actions(first));
         var service = Assert.Single(first["application"]!.Items("services"));
         Assert.Equal(("greeter", "PROLOGUE"), (service.Str("name"), service.Str("state")));
+        var files = (await user.Client.Ok(ServiceFiles, new { s = service.Str("id") }))["serviceFiles"]!.AsArray();
+        Assert.Equal([("STARTUP_SCRIPT", script.Str("id")), ("ARCHIVE", archive.Str("id"))], files.Select(f => (f!.Str("kind"), f!.Str("fileId"))));
 
         var before = await Events();
         var second = await Applied(user, manifest);
@@ -59,6 +71,51 @@ public sealed class ManifestTests(DirectorApp app) : IClassFixture<DirectorApp>
         var booted = await Events();
         Assert.Empty((await Applied(user, manifest)).Items("steps"));
         Assert.Equal(booted, await Events());
+
+        // Another file converges: one step, as setServiceFile records it.
+        var newer = (await user.Client.Upload("echo newer\n"u8.ToArray(), "start-2.sh"))!;
+        var uploaded = await Events();
+        manifest["Services"]![0]!["StartupScript"] = "start-2.sh";
+        var changed = await Applied(user, manifest);
+        var step = Assert.Single(changed.Items("steps"));
+        Assert.Equal(("SET_SERVICE_FILE", "$.Services[0].StartupScript"), (step.Str("action"), step.Str("path")));
+        Assert.Equal(uploaded + 1, await Events());
+        Assert.Contains((await user.Client.Ok(ServiceFiles, new { s = service.Str("id") }))["serviceFiles"]!.AsArray(),
+            f => f!.Str("kind") == "STARTUP_SCRIPT" && f!.Str("fileId") == newer.Str("id"));
+        Assert.Empty((await Applied(user, manifest)).Items("steps"));
+        Assert.Equal(uploaded + 1, await Events());
+    }
+
+    [Fact]
+    public async Task an_unknown_file_an_ambiguous_name_and_a_url_are_refused_with_their_paths_and_nothing_is_written()
+    {
+        var user = await ServiceScenario.ForNewUser(app);
+        await user.Client.Upload("echo one\n"u8.ToArray(), "twice.sh");
+        var second = await user.Client.Upload("echo two\n"u8.ToArray(), "twice.sh");
+        var stranger = await ServiceScenario.ForNewUser(app);
+        var theirs = await stranger.Client.Upload("echo theirs\n"u8.ToArray(), "theirs.sh");
+        var before = await Events();
+        var manifest = new JsonObject
+        {
+            ["Application"] = Name(),
+            ["Services"] = new JsonArray(
+                new JsonObject { ["Type"] = "helloworld", ["ServiceName"] = "a", ["StartupScript"] = "twice.sh", ["Archive"] = "missing.tar.gz" },
+                new JsonObject { ["Type"] = "helloworld", ["ServiceName"] = "b", ["StartupScript"] = theirs.Str("id") }),
+        };
+
+        var error = await user.Client.Fails("INVALID_INPUT", Apply, new { m = manifest });
+
+        var problems = error["extensions"]!["problems"]!.AsArray().Select(p => (p!.Str("path"), p!.Str("code"))).ToList();
+        Assert.Equal([("$.Services[0].StartupScript", "INVALID_INPUT"), ("$.Services[0].Archive", "NOT_FOUND"), ("$.Services[1].StartupScript", "NOT_FOUND")],
+            problems);
+        Assert.Contains("ambiguous, use the id", error["extensions"]!["problems"]![0]!.Str("message"));
+        Assert.Equal(before, await Events());
+
+        // The id settles it; someone else's file is not found whatever the caller knows of it.
+        manifest["Services"]![0]!["StartupScript"] = second.Str("id");
+        manifest["Services"]![0]!.AsObject().Remove("Archive");
+        manifest["Services"]!.AsArray().RemoveAt(1);
+        Assert.Equal(["CREATE_APPLICATION", "ADD_SERVICE", "SET_SERVICE_FILE"], Actions(await Applied(user, manifest)));
     }
 
     [Fact]
@@ -141,7 +198,7 @@ public sealed class ManifestTests(DirectorApp app) : IClassFixture<DirectorApp>
             ["Services"] = new JsonArray(
                 new JsonObject { ["ServiceName"] = "no type" },
                 new JsonObject { ["Type"] = "tomcat" },
-                new JsonObject { ["Type"] = "php", ["StartupScript"] = "http://example.org/setup.sh", ["StartupInstances"] = new JsonObject { ["db"] = 1 } }),
+                new JsonObject { ["Type"] = "php", ["Password"] = "s3cret", ["StartupScript"] = "http://example.org/setup.sh", ["StartupInstances"] = new JsonObject { ["db"] = 1 } }),
         };
 
         var error = await user.Client.Fails("INVALID_INPUT", Apply, new { m = manifest });
@@ -152,10 +209,13 @@ public sealed class ManifestTests(DirectorApp app) : IClassFixture<DirectorApp>
             ("$.Application", "INVALID_INPUT"),
             ("$.Services[0].Type", "INVALID_INPUT"),
             ("$.Services[1].Type", "UNKNOWN_SERVICE_TYPE"),
-            ("$.Services[2].StartupScript", "INVALID_INPUT"),
+            ("$.Services[2].Password", "INVALID_INPUT"),
             ("$.Services[2].StartupInstances.db", "INVALID_INPUT"),
+            ("$.Services[2].StartupScript", "INVALID_INPUT"),
         ], problems);
-        Assert.Contains("'StartupScript' is not supported", error["extensions"]!["problems"]![3]!.Str("message"));
+        Assert.Contains("'Password' is not supported", error["extensions"]!["problems"]![3]!.Str("message"));
+        // The original's URL: the Director fetches none, and says what to do instead.
+        Assert.Contains("Upload the file first", error["extensions"]!["problems"]![5]!.Str("message"));
         Assert.Equal(before, await Events());
     }
 
@@ -195,12 +255,18 @@ public sealed class ManifestTests(DirectorApp app) : IClassFixture<DirectorApp>
         var appId = result["application"]!.Str("id");
         foreach (var s in result["application"]!.Items("services")) await user.BootAll(s.Str("id"));
         var stopped = (await user.AddService(appId, "helloworld", "idle")).Str("id");
+        var script = await user.Client.Upload("echo idle\n"u8.ToArray(), "idle.sh");
+        await user.Client.Ok("mutation($s: ID!, $f: ID!) { setServiceFile(serviceId: $s, kind: STARTUP_SCRIPT, fileId: $f) { kind } }",
+            new { s = stopped, f = script.Str("id") });
 
         var before = await Events();
         var exported = (await user.Client.Ok("query($id: ID!) { manifest(applicationId: $id) }", new { id = appId }))["manifest"]!;
         Assert.Equal(before, await Events());
         Assert.Equal(3, exported["Services"]!.AsArray().Count);
         Assert.False(exported["Services"]![2]!["Start"]!.GetValue<bool>());
+        // Files by id: a name may become ambiguous once another file has it.
+        Assert.Equal(script.Str("id"), exported["Services"]![2]!.Str("StartupScript"));
+        Assert.Null(exported["Services"]![0]!["StartupScript"]);
 
         Assert.Empty((await Applied(user, exported)).Items("steps"));
         Assert.Equal(before, await Events());
@@ -235,13 +301,16 @@ public sealed class ManifestTests(DirectorApp app) : IClassFixture<DirectorApp>
     public async Task every_event_of_an_apply_carries_the_manifests_digest_in_the_history()
     {
         var user = await ServiceScenario.ForNewUser(app);
-        var result = await Applied(user, Example("helloworld.json", Name()));
+        await user.Client.Upload("echo hello\n"u8.ToArray(), "start.sh");
+        var manifest = Example("helloworld.json", Name());
+        manifest["Services"]![0]!["StartupScript"] = "start.sh";
+        var result = await Applied(user, manifest);
         var serviceId = Assert.Single(result["application"]!.Items("services")).Str("id");
 
         var history = (await user.Client.Ok("query($id: ID!) { history(entityId: $id) { events { type manifestDigest } } }", new { id = serviceId }))
             ["history"]!.Items("events");
 
-        Assert.Equal(["ServiceAdded", "ServiceStartRequested", "NodesRequested"], history.Select(e => e.Str("type")));
+        Assert.Equal(["ServiceAdded", "ServiceFileSet", "ServiceStartRequested", "NodesRequested"], history.Select(e => e.Str("type")));
         Assert.All(history, e => Assert.Equal(result.Str("digest"), e.Str("manifestDigest")));
         Assert.Matches("^[0-9a-f]{64}$", result.Str("digest"));
     }
@@ -282,7 +351,7 @@ public sealed class ManifestJsonSchemaTests(DirectorApp app) : IClassFixture<Dir
             .Select(f => Path.GetRelativePath(Repo.Root, f)).ToList();
         var invalid = Directory.GetFiles(Path.Combine(Repo.Root, "tests", "Api.Tests", "Manifests", "Invalid"), "*.json").Order()
             .Select(f => Path.GetRelativePath(Repo.Root, f)).ToList();
-        Assert.Equal(3, examples.Count);
+        Assert.Equal(4, examples.Count);
 
         var output = await NodeTools.Run("validate-manifests.mjs", ["ajv"], [.. examples, "--invalid", .. invalid]);
 

@@ -1,4 +1,5 @@
 using Conpaas.Domain.Applications;
+using Conpaas.Domain.Files;
 using Conpaas.Domain.Manifests;
 using Conpaas.Domain.Services;
 using Conpaas.Domain.Vms;
@@ -48,7 +49,7 @@ public class ManifestParserTests
     public void every_problem_is_listed_with_its_path_not_only_the_first()
     {
         var problems = Problems("""
-            {"Services": [{"ServiceName": "x"}, {"Type": "tomcat"}, {"Type": "php", "Password": "s3cret", "Archive": "code.tar.gz"},
+            {"Services": [{"ServiceName": "x"}, {"Type": "tomcat"}, {"Type": "php", "Password": "s3cret", "Archive": "https://example.org/code.tar.gz"},
                           {"Type": "helloworld", "StartupInstances": {"node": -1, "web": 1}}, {"Type": "generic", "Start": "yes"}],
              "Colour": "blue"}
             """);
@@ -92,6 +93,20 @@ public class ManifestParserTests
         var problems = Problems("""{"Application": "a", "Services": [{"Type": "php", "StartupInstances": {"backend": 0}}]}""");
         Assert.Equal("A php service has at least 1 'backend' node(s)", Assert.Single(problems).Message);
     }
+    [Fact]
+    public void startup_script_and_archive_name_an_uploaded_file_and_a_url_is_refused_with_what_to_do()
+    {
+        var (manifest, problems) = ManifestParser.Parse(
+            """{"Application": "a", "Services": [{"Type": "php", "StartupScript": " start.sh ", "Archive": "0190a000-0000-7000-8000-000000000001"}]}""");
+        Assert.Empty(problems);
+        Assert.Equal(new Dictionary<ServiceFileKind, string> { [ServiceFileKind.STARTUP_SCRIPT] = "start.sh", [ServiceFileKind.ARCHIVE] = "0190a000-0000-7000-8000-000000000001" },
+            manifest!.Services[0].Files);
+
+        var refused = Problems("""{"Application": "a", "Services": [{"Type": "php", "StartupScript": "http://example.org/s.sh", "Archive": 3}]}""");
+        Assert.Equal(["$.Services[0].StartupScript", "$.Services[0].Archive"], refused.Select(p => p.Path));
+        Assert.Contains("Upload the file first", refused[0].Message);
+        Assert.Contains("not a URL", refused[0].Message);
+    }
 }
 
 public class ManifestPlannerTests
@@ -109,8 +124,8 @@ public class ManifestPlannerTests
         return manifest!;
     }
 
-    private ManifestPlan Plan(string json, Application? app = null, IReadOnlyList<Service>? services = null, int credit = 50) =>
-        ManifestPlanner.Plan(Parse(json), app, services ?? [], OwnerId, NewAppId, Context(credit));
+    private ManifestPlan Plan(string json, Application? app = null, IReadOnlyList<Service>? services = null, int credit = 50, ManifestFiles? files = null) =>
+        ManifestPlanner.Plan(Parse(json), app, services ?? [], OwnerId, NewAppId, Context(credit), files);
 
     private const string Hello = """{"Application": "shop", "Services": [{"Type": "helloworld", "ServiceName": "greeter", "Start": true}]}""";
 
@@ -212,6 +227,69 @@ public class ManifestPlannerTests
             plan.Problems.Select(p => (p.Path, p.Code)));
     }
 
+    private static readonly OwnedFile Script = new(Guid.Parse("0190a000-0000-7000-8000-0000000000f1"), OwnerId, "start.sh", 20, new string('a', 64));
+    private static readonly OwnedFile Code = new(Guid.Parse("0190a000-0000-7000-8000-0000000000f2"), OwnerId, "code.tar.gz", 900, new string('b', 64));
+    private static readonly OwnedFile OtherScript = Script with { Id = Guid.Parse("0190a000-0000-7000-8000-0000000000f3"), Sha256 = new string('c', 64) };
+
+    private static ManifestFiles Owned(params OwnedFile[] files) => new(files, ManifestFiles.None.Current);
+
+    [Fact]
+    public void a_new_service_gets_its_files_by_name_or_id_before_it_starts()
+    {
+        var json = $$"""{"Application": "shop", "Services": [{"Type": "helloworld", "Start": true, "StartupScript": "start.sh", "Archive": "{{Code.Id}}"}]}""";
+        var plan = Plan(json, files: Owned(Script, Code));
+
+        Assert.False(plan.IsRefused);
+        Assert.Equal([ManifestAction.CREATE_APPLICATION, ManifestAction.ADD_SERVICE, ManifestAction.SET_SERVICE_FILE, ManifestAction.SET_SERVICE_FILE,
+            ManifestAction.START_SERVICE], plan.Steps.Select(s => s.Action));
+        Assert.Equal(["$.Services[0].StartupScript", "$.Services[0].Archive"],
+            plan.Steps.Where(s => s.Action == ManifestAction.SET_SERVICE_FILE).Select(s => s.Path));
+        var set = plan.Events.Select(e => e.Event).OfType<ServiceFileSet>().ToList();
+        Assert.Equal([(ServiceFileKind.STARTUP_SCRIPT, Script.Id, Script.Sha256), (ServiceFileKind.ARCHIVE, Code.Id, Code.Sha256)],
+            set.Select(e => (e.Kind, e.FileId, e.Sha256)));
+        var serviceId = plan.Events.Select(e => e.Event).OfType<ServiceAdded>().Single().ServiceId;
+        Assert.All(plan.Events.Where(e => e.Event is ServiceFileSet), e => Assert.Equal(serviceId, e.StreamId));
+    }
+
+    [Fact]
+    public void the_file_a_service_has_needs_nothing_and_another_one_converges()
+    {
+        var app = GivenApplication(AppCreated(), new ServiceSubnetAllocated(ServiceId, 1, FirstSubnet));
+        var greeter = Given(Added() with { Name = "greeter" });
+        var json = """{"Application": "shop", "Services": [{"Type": "helloworld", "ServiceName": "greeter", "StartupScript": "start.sh"}]}""";
+        var has = new Dictionary<Guid, IReadOnlyDictionary<ServiceFileKind, Guid>> { [greeter.Id] = new Dictionary<ServiceFileKind, Guid> { [ServiceFileKind.STARTUP_SCRIPT] = Script.Id } };
+
+        Assert.Empty(Plan(json, app, [greeter], files: new ManifestFiles([Script], has)).Steps);
+
+        var changed = Plan(json.Replace("start.sh", OtherScript.Id.ToString()), app, [greeter], files: new ManifestFiles([Script, OtherScript], has));
+        var step = Assert.Single(changed.Steps);
+        Assert.Equal((ManifestAction.SET_SERVICE_FILE, "$.Services[0].StartupScript"), (step.Action, step.Path));
+        Assert.Equal(OtherScript.Id, Assert.IsType<ServiceFileSet>(Assert.Single(changed.Events).Event).FileId);
+
+        // The export writes the file back by id, and applying it needs nothing.
+        var exported = ManifestExport.Export(app, [greeter], has).ToJsonString();
+        Assert.Contains($"\"StartupScript\":\"{Script.Id}\"", exported);
+        Assert.Empty(Plan(exported, app, [greeter], files: new ManifestFiles([Script], has)).Steps);
+    }
+
+    [Fact]
+    public void an_unknown_file_an_ambiguous_name_and_someone_elses_file_are_problems_with_their_paths()
+    {
+        var someoneElses = Code with { OwnerId = Guid.Parse("0190a000-0000-7000-8000-0000000000aa") };
+        var json = $$"""
+            {"Application": "shop", "Services": [
+              {"Type": "helloworld", "ServiceName": "a", "StartupScript": "missing.sh", "Archive": "{{Guid.Parse("0190a000-0000-7000-8000-0000000000ff")}}"},
+              {"Type": "helloworld", "ServiceName": "b", "StartupScript": "start.sh", "Archive": "{{someoneElses.Id}}"}]}
+            """;
+
+        var plan = Plan(json, files: Owned(Script, OtherScript, someoneElses));
+
+        Assert.True(plan.IsRefused);
+        Assert.Equal([("$.Services[0].StartupScript", ErrorCode.NOT_FOUND), ("$.Services[0].Archive", ErrorCode.NOT_FOUND),
+            ("$.Services[1].StartupScript", ErrorCode.INVALID_INPUT), ("$.Services[1].Archive", ErrorCode.NOT_FOUND)], plan.Problems.Select(p => (p.Path, p.Code)));
+        Assert.Contains("ambiguous, use the id", plan.Problems[2].Message);
+    }
+
     [Fact]
     public void an_export_plans_nothing_when_applied_to_what_it_came_from()
     {
@@ -220,7 +298,7 @@ public class ManifestPlannerTests
         scenario.ReadyAll();
         var app = GivenApplication(AppCreated(), new ServiceSubnetAllocated(ServiceId, 1, FirstSubnet));
 
-        var exported = ManifestExport.Export(app, [scenario.Service]).ToJsonString();
+        var exported = ManifestExport.Export(app, [scenario.Service], ManifestFiles.None.Current).ToJsonString();
 
         Assert.Empty(Plan(exported, app, [scenario.Service]).Steps);
         Assert.Contains("\"StartupInstances\":{\"backend\":1,\"web\":1,\"proxy\":0}", exported);
