@@ -3,6 +3,7 @@ using Conpaas.Domain;
 using Conpaas.Domain.Users;
 using Marten;
 using Microsoft.Extensions.Options;
+using Wolverine;
 using JasperFx;
 using Weasel.Core;
 using Weasel.Core.Migrations;
@@ -73,11 +74,13 @@ public static class OperatorCommands
 
         var password = args.Length >= 4 ? args[3] : ReadPassword(input, output);
         await using var scope = app.Services.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<Caller>().CorrelationId = "adduser";
+        var bus = scope.ServiceProvider.GetRequiredService<IMessageContext>();
+        bus.CorrelationId = "adduser";
+        var details = new RegisterUser(args[2], args[1], password, null, null, null, credit ?? options.MaxCredit, Role.USER);
         try
         {
-            var user = await scope.ServiceProvider.GetRequiredService<IdentityCommands>().Register(
-                new RegisterUser(args[2], args[1], password, null, null, null, credit ?? options.MaxCredit, Role.USER), CancellationToken.None);
+            var user = await RegisterHandler.Answer(bus.InvokeAsync<User>(new Register(details), CancellationToken.None), details,
+                scope.ServiceProvider.GetRequiredService<ILogger<Register>>());
             await output.WriteLineAsync($"User {user.Username} <{user.Email}> created with {user.Credit} credit");
             return 0;
         }
