@@ -50,12 +50,16 @@ public static class ChangePasswordHandler
         return [new PasswordChanged(hash, cmd.SessionId)];
     }
 
-    /// <summary>Did the caller's session start at or after <paramref name="since"/>? The event log's own time, not the client's.</summary>
+    /// <summary>
+    /// Did the caller's session start at or after <paramref name="since"/>? Only the user's latest sign-ins are read:
+    /// a session that is not among them is not recent either (refusing is the safe side).
+    /// </summary>
     private static async Task<bool> StartedSince(IDocumentSession session, ChangePassword cmd, DateTimeOffset since, CancellationToken ct)
     {
-        var recent = await session.Events.QueryAllRawEvents()
-            .Where(e => e.StreamId == cmd.UserId && e.EventTypesAre(typeof(SessionStarted)) && e.Timestamp >= since)
+        var latest = await session.Events.QueryAllRawEvents()
+            .Where(e => e.StreamId == cmd.UserId && e.EventTypesAre(typeof(SessionStarted)))
+            .OrderByDescending(e => e.Version).Take(20)
             .ToListAsync(ct);
-        return recent.Any(e => e.Data is SessionStarted s && s.SessionId == cmd.SessionId);
+        return latest.Any(e => e.Data is SessionStarted { StartedAt: { } at } s && s.SessionId == cmd.SessionId && at >= since);
     }
 }

@@ -24,7 +24,8 @@ public static class StartSessionHandler
     {
         if (user is null) throw Sessions.BadCredentials.ToException();
         var token = Tokens.New();
-        var started = new SessionStarted(Guid.CreateVersion7(), Tokens.HashOf(token), clock.GetUtcNow() + options.Value.SessionLifetime);
+        var now = clock.GetUtcNow();
+        var started = new SessionStarted(Guid.CreateVersion7(), Tokens.HashOf(token), now + options.Value.SessionLifetime, now);
         session.LastModifiedBy = user.Username;
         ExpectedRaces.Quieten(session, log);
         if (cmd.ClearFailuresOf is { } key) session.DeleteWhere<LoginFailure>(f => f.UsernameKey == key);
