@@ -3,7 +3,6 @@ using Conpaas.Domain;
 using Conpaas.Domain.Users;
 using Marten;
 using Microsoft.Extensions.Options;
-using Wolverine;
 using JasperFx;
 using Weasel.Core;
 using Weasel.Core.Migrations;
@@ -74,13 +73,12 @@ public static class OperatorCommands
 
         var password = args.Length >= 4 ? args[3] : ReadPassword(input, output);
         await using var scope = app.Services.CreateAsyncScope();
-        var bus = scope.ServiceProvider.GetRequiredService<IMessageContext>();
-        bus.CorrelationId = "adduser";
+        var services = scope.ServiceProvider;
         var details = new RegisterUser(args[2], args[1], password, null, null, null, credit ?? options.MaxCredit, Role.USER);
+        var log = services.GetRequiredService<ILogger<Register>>();
         try
         {
-            var user = await RegisterHandler.Answer(bus.InvokeAsync<User>(new Register(details), CancellationToken.None), details,
-                scope.ServiceProvider.GetRequiredService<ILogger<Register>>());
+            var user = await RegisterHandler.Answer(Registering(), details, log);
             await output.WriteLineAsync($"User {user.Username} <{user.Email}> created with {user.Credit} credit");
             return 0;
         }
@@ -89,6 +87,18 @@ public static class OperatorCommands
             // A duplicate or a bad value is named, as `register` names it: "Username 'ann' is already taken".
             await error.WriteLineAsync($"error: {ex.Error.Message} ({ex.Error.Code})");
             return 1;
+        }
+
+        // The Director is not started here, nor its message bus: the handler runs as Wolverine would run it, then its session is saved.
+        async Task<User> Registering()
+        {
+            var session = services.GetRequiredService<IDocumentSession>();
+            session.CorrelationId = "adduser";
+            var user = await RegisterHandler.Handle(new Register(details), session, services.GetRequiredService<PasswordHasher>(),
+                services.GetRequiredService<IOptions<DirectorOptions>>(), services.GetRequiredService<CloudAgents.Clouds.ServiceContextFactory>(),
+                services.GetRequiredService<TimeProvider>(), log, CancellationToken.None);
+            await session.SaveChangesAsync();
+            return user;
         }
     }
 

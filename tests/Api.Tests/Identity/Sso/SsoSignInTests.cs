@@ -347,7 +347,7 @@ public sealed class SsoSignInTests(SsoApp app) : IClassFixture<SsoApp>
     }
 
     [Fact]
-    public async Task a_first_password_is_refused_from_a_session_older_than_ten_minutes_and_from_a_cli_handoff_alike()
+    public async Task a_first_password_is_refused_from_a_session_older_than_ten_minutes()
     {
         var login = NewLogin("henry");
         using var browser = app.Browser();
