@@ -2,12 +2,16 @@ using Conpaas.Api.Hosting;
 using Conpaas.CloudAgents.Clouds;
 using Conpaas.Domain;
 using Conpaas.Domain.Users;
+using Conpaas.EventStore.Users;
 using Marten;
 using Microsoft.Extensions.Options;
 
 namespace Conpaas.Api.Identity.Sso;
 
-/// <summary>A first sign-in with a provider whose identity no user has: registers one, linked by issuer + subject.</summary>
+/// <summary>
+/// A first sign-in with a provider whose identity no user has: registers one, linked by issuer + subject (or answers the
+/// user a racing first sign-in of the same identity registered).
+/// </summary>
 public sealed record RegisterSsoUser(SsoIdentity Who);
 
 public static class RegisterSsoUserHandler
@@ -24,10 +28,16 @@ public static class RegisterSsoUserHandler
             throw Refused(StatusCodes.Status400BadRequest, DomainError.Invalid("username", $"The provider '{who.Provider}' gave no '{claims.UsernameClaim}' claim to name a new account"));
         if (string.IsNullOrWhiteSpace(who.Email))
             throw Refused(StatusCodes.Status400BadRequest, DomainError.Invalid("email", $"The provider '{who.Provider}' gave no '{claims.EmailClaim}' claim for a new account"));
-        // Never linked by e-mail: whoever controls that address at the provider is not proven to own the account here.
-        if (await session.Query<User>().AnyAsync(u => u.EmailKey == Text.Key(who.Email), ct))
+        if (await session.Query<User>().FirstOrDefaultAsync(u => u.EmailKey == Text.Key(who.Email), ct) is { } owner)
+        {
+            // A first sign-in of this same identity, racing this one, registered it a moment ago (the user and the link
+            // commit together, so the link is there when its user is).
+            if (await session.LoadAsync<SsoLinkView>(SsoLinkProjection.KeyOf(who.Issuer, who.Subject), ct) is { } link && link.UserId == owner.Id)
+                return owner;
+            // Never linked by e-mail: whoever controls that address at the provider is not proven to own the account here.
             throw Refused(StatusCodes.Status409Conflict, DomainError.Conflict(
                 $"E-mail '{who.Email.Trim()}' belongs to an existing account: sign in with its password and link '{who.Provider}' from there", "email"));
+        }
 
         var username = await FreeUsername(session, who.Username.Trim(), ct);
         // The registration rules, with a stand-in password that is never hashed: an SSO account has no password until
