@@ -30,7 +30,7 @@ public static class Serials
         if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) text = text[2..];
         text = text.TrimStart('0').ToUpperInvariant();
         if (text.Length is 0 or > 2 * Bytes || !text.All(Uri.IsHexDigit))
-            throw DomainError.Invalid(field, $"'{serial.Trim()}' is not a certificate serial number: expected hexadecimal, as openssl x509 -noout -serial prints it").ToException();
+            throw DomainError.Invalid(field, $"'{Text.Quote(serial.Trim())}' is not a certificate serial number: expected hexadecimal, as openssl x509 -noout -serial prints it").ToException();
         return text;
     }
 }

@@ -22,6 +22,10 @@ public static class CommandBus
         return true;
     }
 
+    /// <summary>A command that needs no signed-in caller (register): its handler names the user it creates as the actor.</summary>
+    public static async Task<T> InvokeAnonymous<T>(this IResolveFieldContext c, object command) =>
+        await c.Get<Caller>().Stamp(c.Get<IMessageContext>()).InvokeAsync<T>(command, c.CancellationToken);
+
     /// <summary>The handler's session stamps the events with the request's correlation id and the caller's name.</summary>
     private static (IMessageContext, object) Address(IResolveFieldContext c, Func<Actor, object> command)
     {

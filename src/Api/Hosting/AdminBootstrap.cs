@@ -4,6 +4,7 @@ using Conpaas.Domain;
 using Conpaas.Domain.Users;
 using Marten;
 using Microsoft.Extensions.Options;
+using Wolverine;
 
 namespace Conpaas.Api.Hosting;
 
@@ -19,12 +20,12 @@ public sealed class AdminBootstrap(IServiceProvider services, IOptions<DirectorO
 
         var generated = string.IsNullOrEmpty(o.AdminPassword);
         var password = generated ? Convert.ToBase64String(RandomNumberGenerator.GetBytes(18)).Replace('+', '-').Replace('/', '_') : o.AdminPassword!;
-        var caller = scope.ServiceProvider.GetRequiredService<Caller>();
-        caller.CorrelationId = "bootstrap";
+        var bus = scope.ServiceProvider.GetRequiredService<IMessageContext>();
+        bus.CorrelationId = "bootstrap";
+        var input = new RegisterUser(o.AdminUsername, o.AdminEmail, password, null, null, null, o.MaxCredit, Role.ADMIN);
         try
         {
-            await scope.ServiceProvider.GetRequiredService<IdentityCommands>().Register(
-                new RegisterUser(o.AdminUsername, o.AdminEmail, password, null, null, null, o.MaxCredit, Role.ADMIN), ct);
+            await RegisterHandler.Answer(bus.InvokeAsync<User>(new Register(input), ct), input, log);
         }
         catch (DomainException ex) when (ex.Error.Code == ErrorCode.CONFLICT)
         {

@@ -33,7 +33,6 @@ public static class DirectorHost
         builder.Services.AddScoped<Authenticator>();
         builder.Services.AddAuthentication(SessionAuthentication.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthentication>(SessionAuthentication.SchemeName, null);
-        builder.Services.AddScoped<IdentityCommands>();
         builder.Services.AddHostedService<AdminBootstrap>();
         Identity.Sso.SsoEndpoints.AddSso(builder);
         return builder;

@@ -73,11 +73,12 @@ public static class OperatorCommands
 
         var password = args.Length >= 4 ? args[3] : ReadPassword(input, output);
         await using var scope = app.Services.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<Caller>().CorrelationId = "adduser";
+        var services = scope.ServiceProvider;
+        var details = new RegisterUser(args[2], args[1], password, null, null, null, credit ?? options.MaxCredit, Role.USER);
+        var log = services.GetRequiredService<ILogger<Register>>();
         try
         {
-            var user = await scope.ServiceProvider.GetRequiredService<IdentityCommands>().Register(
-                new RegisterUser(args[2], args[1], password, null, null, null, credit ?? options.MaxCredit, Role.USER), CancellationToken.None);
+            var user = await RegisterHandler.Answer(Registering(), details, log);
             await output.WriteLineAsync($"User {user.Username} <{user.Email}> created with {user.Credit} credit");
             return 0;
         }
@@ -86,6 +87,18 @@ public static class OperatorCommands
             // A duplicate or a bad value is named, as `register` names it: "Username 'ann' is already taken".
             await error.WriteLineAsync($"error: {ex.Error.Message} ({ex.Error.Code})");
             return 1;
+        }
+
+        // The Director is not started here, nor its message bus: the handler runs as Wolverine would run it, then its session is saved.
+        async Task<User> Registering()
+        {
+            var session = services.GetRequiredService<IDocumentSession>();
+            session.CorrelationId = "adduser";
+            var user = await RegisterHandler.Handle(new Register(details), session, services.GetRequiredService<PasswordHasher>(),
+                services.GetRequiredService<IOptions<DirectorOptions>>(), services.GetRequiredService<CloudAgents.Clouds.ServiceContextFactory>(),
+                services.GetRequiredService<TimeProvider>(), log, CancellationToken.None);
+            await session.SaveChangesAsync();
+            return user;
         }
     }
 

@@ -1,5 +1,6 @@
 using Conpaas.Domain;
 using Conpaas.Domain.Users;
+using Wolverine;
 
 namespace Conpaas.Api.Identity;
 
@@ -36,6 +37,17 @@ public sealed class Caller
     {
         var user = RequireUser();
         return user.IsAdmin ? user : throw DomainError.Forbidden("Only administrators may do this").ToException();
+    }
+
+    /// <summary>
+    /// The bus of a command sent for this caller, also outside GraphQL (POST /session, /sso/…): its events carry the
+    /// request's correlation id and the caller's name, as CommandBus stamps the mutations'.
+    /// </summary>
+    public IMessageContext Stamp(IMessageContext bus)
+    {
+        bus.CorrelationId = CorrelationId;
+        bus.UserName = User?.Username;
+        return bus;
     }
 
     /// <summary>Someone else's object answers exactly like a missing one.</summary>

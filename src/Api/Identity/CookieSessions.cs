@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Conpaas.Domain;
+using Wolverine;
 
 namespace Conpaas.Api.Identity;
 
@@ -41,7 +42,7 @@ public static class CookieSessions
         await next();
     }
 
-    private static async Task SignIn(HttpContext http, IdentityCommands identity)
+    private static async Task SignIn(HttpContext http, IMessageContext bus, Caller caller, AnonymousSignIns signIns)
     {
         if (!HasCsrfHeader(http.Request))
         {
@@ -80,7 +81,7 @@ public static class CookieSessions
         SessionResult session;
         try
         {
-            session = await identity.Login(username, password, http.RequestAborted);
+            session = await LoginHandler.Send(bus, caller, signIns, username, password, http.RequestAborted);
         }
         catch (DomainException ex)
         {
@@ -101,10 +102,10 @@ public static class CookieSessions
     public static void SetCookie(HttpContext http, SessionResult session) =>
         http.Response.Cookies.Append(CookieName, session.Token, Options(http, session.ExpiresAt));
 
-    private static async Task SignOut(HttpContext http, IdentityCommands identity)
+    private static async Task SignOut(HttpContext http, IMessageContext bus)
     {
-        if (http.Request.Cookies[CookieName] is { Length: > 0 } && (await SessionAuthentication.SignIn(http)).IsSignedIn)
-            await identity.Logout(http.RequestAborted);
+        if (http.Request.Cookies[CookieName] is { Length: > 0 } && await SessionAuthentication.SignIn(http) is { User: { } user, SessionId: { } session } caller)
+            await caller.Stamp(bus).InvokeAsync(new Logout(user.Id, session), http.RequestAborted);
 
         http.Response.Cookies.Delete(CookieName, Options(http, null));
         http.Response.StatusCode = StatusCodes.Status204NoContent;

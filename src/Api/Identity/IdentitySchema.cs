@@ -2,6 +2,11 @@ using Conpaas.Api.GraphQL;
 using Conpaas.Domain.Users;
 using GraphQL;
 using GraphQL.Types;
+using Conpaas.Api.Hosting;
+using Conpaas.Domain;
+using Marten;
+using Microsoft.Extensions.Options;
+using Wolverine;
 
 namespace Conpaas.Api.Identity;
 
@@ -75,7 +80,11 @@ public static class IdentitySchema
             .Resolve(c => c.Get<Caller>().User);
 
         query.Field<NonNullGraphType<ListGraphType<NonNullGraphType<UserType>>>>("users").Description("Administrators only.")
-            .ResolveAsync(async c => await c.Get<IdentityCommands>().Users(c.CancellationToken));
+            .ResolveAsync(async c =>
+            {
+                c.Get<Caller>().RequireAdmin();
+                return await c.Get<IQuerySession>().Query<User>().OrderBy(u => u.UsernameKey).ToListAsync(c.CancellationToken);
+            });
     }
 
     public static void AddIdentityMutations(this ObjectGraphType mutation)
@@ -85,34 +94,29 @@ public static class IdentitySchema
             .Argument<NonNullGraphType<RegisterInputType>>("input")
             .ResolveAsync(async c =>
             {
-                if (!c.Get<Microsoft.Extensions.Options.IOptions<Hosting.DirectorOptions>>().Value.AllowRegistration)
-                    throw Domain.DomainError.Forbidden("Self-registration is switched off on this Director; ask an administrator").ToException();
-                return await c.Get<IdentityCommands>().Register(
-                    RegisterInputType.ToCommand(c.GetArgument<Dictionary<string, object?>>("input"), Role.USER), c.CancellationToken);
+                if (!c.Get<IOptions<DirectorOptions>>().Value.AllowRegistration)
+                    throw DomainError.Forbidden("Self-registration is switched off on this Director; ask an administrator").ToException();
+                c.Get<AnonymousSignIns>().Count(c.Get<Caller>());
+                var input = RegisterInputType.ToCommand(c.GetArgument<Dictionary<string, object?>>("input"), Role.USER);
+                return await RegisterHandler.Answer(c.InvokeAnonymous<User>(new Register(input)), input, c.Get<ILogger<Register>>());
             });
 
         mutation.Field<NonNullGraphType<SessionType>>("login")
             .Argument<NonNullGraphType<StringGraphType>>("username")
             .Argument<NonNullGraphType<StringGraphType>>("password")
-            .ResolveAsync(async c => await c.Get<IdentityCommands>().Login(
+            .ResolveAsync(async c => await LoginHandler.Send(c.Get<IMessageContext>(), c.Get<Caller>(), c.Get<AnonymousSignIns>(),
                 c.GetArgument<string>("username"), c.GetArgument<string>("password"), c.CancellationToken));
 
         mutation.Field<NonNullGraphType<BooleanGraphType>>("logout").Description("Revokes the token used for this call.")
-            .ResolveAsync(async c =>
-            {
-                await c.Get<IdentityCommands>().Logout(c.CancellationToken);
-                return true;
-            });
+            .ResolveAsync(async c => await c.Invoke(by => new Logout(by.Id, c.Get<Caller>().SessionId!.Value)));
 
         mutation.Field<NonNullGraphType<BooleanGraphType>>("changePassword")
-            .Argument<NonNullGraphType<StringGraphType>>("oldPassword")
+            .Description("Ends every other session of the user. oldPassword may be left out only by a user who has no password " +
+                         "(registered by an identity provider), within 10 minutes of signing in with the provider: it sets a first password.")
+            .Argument<StringGraphType>("oldPassword")
             .Argument<NonNullGraphType<StringGraphType>>("newPassword")
-            .ResolveAsync(async c =>
-            {
-                await c.Get<IdentityCommands>().ChangePassword(
-                    c.GetArgument<string>("oldPassword"), c.GetArgument<string>("newPassword"), c.CancellationToken);
-                return true;
-            });
+            .ResolveAsync(async c => await c.Invoke(by => new ChangePassword(by.Id, c.Get<Caller>().SessionId!.Value,
+                c.GetArgument<string?>("oldPassword"), c.GetArgument<string>("newPassword"))));
 
         mutation.Field<NonNullGraphType<UserType>>("createUser").Description("Administrators only.")
             .Argument<NonNullGraphType<RegisterInputType>>("input")
@@ -120,9 +124,8 @@ public static class IdentitySchema
             .ResolveAsync(async c =>
             {
                 c.Get<Caller>().RequireAdmin();
-                return await c.Get<IdentityCommands>().Register(
-                    RegisterInputType.ToCommand(c.GetArgument<Dictionary<string, object?>>("input"), c.GetArgument("role", Role.USER)),
-                    c.CancellationToken);
+                var input = RegisterInputType.ToCommand(c.GetArgument<Dictionary<string, object?>>("input"), c.GetArgument("role", Role.USER));
+                return await RegisterHandler.Answer(c.Invoke<User>(_ => new Register(input)), input, c.Get<ILogger<Register>>());
             });
     }
 }

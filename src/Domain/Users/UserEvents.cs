@@ -17,8 +17,11 @@ public sealed record UserRegistered(
 /// <summary>A new password; every session but <see cref="KeptSessionId"/> ends with it.</summary>
 public sealed record PasswordChanged(string PasswordHash, Guid? KeptSessionId) : IEvolves<User>;
 
-/// <summary>A successful login. Only a hash of the bearer token is kept.</summary>
-public sealed record SessionStarted(Guid SessionId, string TokenHash, DateTimeOffset ExpiresAt) : IDomainEvent;
+/// <summary>
+/// A successful login. Only a hash of the bearer token is kept. <see cref="StartedAt"/> (null in sessions started before
+/// it was recorded) tells how recent the sign-in is, e.g. for setting a first password.
+/// </summary>
+public sealed record SessionStarted(Guid SessionId, string TokenHash, DateTimeOffset ExpiresAt, DateTimeOffset? StartedAt = null) : IDomainEvent;
 
 public sealed record SessionEnded(Guid SessionId, string Reason) : IDomainEvent;
 

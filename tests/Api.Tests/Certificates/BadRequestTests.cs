@@ -92,6 +92,18 @@ public sealed class BadRequestTests(CertificateApp app) : IClassFixture<Certific
         Assert.Equal("csrPem", error["extensions"]!["field"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task a_serial_that_is_not_hexadecimal_comes_back_quoted_short_in_the_refusal()
+    {
+        var user = await app.NewUser();
+
+        var error = await user.RevokeFails("INVALID_INPUT", new string('\u202e', 5_000));
+
+        var message = error["message"]!.GetValue<string>();
+        Assert.True(message.Length < 300, $"a message of {message.Length} characters");
+        Assert.Contains("is not a certificate serial number", message);
+    }
+
     /// <summary>DSA signatures for a CSR, which the BCL has no ready-made generator for.</summary>
     private sealed class DsaSigner(DSA key) : X509SignatureGenerator
     {

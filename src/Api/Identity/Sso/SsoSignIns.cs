@@ -7,6 +7,7 @@ using Conpaas.EventStore.Users;
 using Marten;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
+using Wolverine;
 
 namespace Conpaas.Api.Identity.Sso;
 
@@ -24,7 +25,7 @@ public sealed class SsoSignIns(
     IDocumentStore store,
     IQuerySession query,
     SsoProviders providers,
-    IdentityCommands identity,
+    IMessageContext bus,
     IOptions<DirectorOptions> director,
     IOptions<SsoOptions> options,
     TimeProvider clock,
@@ -96,7 +97,7 @@ public sealed class SsoSignIns(
         if (attempt.LinkUserId is { } userId) return new SsoOutcome(null, null, await Link(userId, who, ct));
 
         var user = await UserFor(who, ct);
-        if (attempt.CliRedirect is null) return new SsoOutcome(await identity.StartSession(user, null, ct), null, null);
+        if (attempt.CliRedirect is null) return new SsoOutcome(await StartSession(user, ct), null, null);
 
         var handoff = NewSecret();
         await using var write = store.LightweightSession();
@@ -111,8 +112,11 @@ public sealed class SsoSignIns(
         var handoff = await TakeOnce<SsoHandoff>(Tokens.HashOf(code), ct);
         if (handoff is null || handoff.ExpiresAt <= clock.GetUtcNow() || await query.LoadAsync<User>(handoff.UserId, ct) is not { } user)
             throw new SsoException(StatusCodes.Status401Unauthorized, DomainError.Unauthenticated("This sign-in code is unknown, expired or used: sign in again"));
-        return await identity.StartSession(user, null, ct);
+        return await StartSession(user, ct);
     }
+
+    private async Task<SessionResult> StartSession(User user, CancellationToken ct) =>
+        await caller.Stamp(bus).InvokeAsync<SessionResult>(new StartSession(user.Id, null), ct);
 
     /// <summary>The user linked to this identity; a first sign-in registers one.</summary>
     private async Task<User> UserFor(SsoIdentity who, CancellationToken ct)
@@ -121,15 +125,14 @@ public sealed class SsoSignIns(
         // A lost race (the same identity, or the chosen name, registered a moment earlier) is decided again afresh.
         for (var round = 0; ; round++)
         {
-            await using var session = store.LightweightSession();
-            if (await session.LoadAsync<SsoLinkView>(key, ct) is { } link && await session.LoadAsync<User>(link.UserId, ct) is { } linked)
+            await using var read = store.QuerySession();
+            if (await read.LoadAsync<SsoLinkView>(key, ct) is { } link && await read.LoadAsync<User>(link.UserId, ct) is { } linked)
                 return linked;
-            var registered = await Register(session, who, ct);
             try
             {
-                await session.SaveChangesAsync(ct);
+                var registered = await caller.Stamp(bus).InvokeAsync<User>(new RegisterSsoUser(who), ct);
                 log.LogInformation("User {Username} registered by a first sign-in with {Provider}", registered.Username, who.Provider);
-                return (await session.LoadAsync<User>(registered.UserId, ct))!;
+                return registered;
             }
             catch (Exception ex) when (PostgresErrors.UniqueViolation(ex) is not null && round < 3)
             {
@@ -137,68 +140,18 @@ public sealed class SsoSignIns(
         }
     }
 
-    private async Task<UserRegistered> Register(IDocumentSession session, SsoIdentity who, CancellationToken ct)
-    {
-        if (!director.Value.AllowRegistration)
-            throw Refused(StatusCodes.Status403Forbidden, DomainError.Forbidden(
-                $"No account is linked to this '{who.Provider}' identity and self-registration is off: ask an administrator for an account, then link '{who.Provider}' to it"));
-        var claims = providers.Get(who.Provider);
-        if (string.IsNullOrWhiteSpace(who.Username))
-            throw Refused(StatusCodes.Status400BadRequest, DomainError.Invalid("username", $"The provider '{who.Provider}' gave no '{claims.UsernameClaim}' claim to name a new account"));
-        if (string.IsNullOrWhiteSpace(who.Email))
-            throw Refused(StatusCodes.Status400BadRequest, DomainError.Invalid("email", $"The provider '{who.Provider}' gave no '{claims.EmailClaim}' claim for a new account"));
-        // Never linked by e-mail: whoever controls that address at the provider is not proven to own the account here.
-        if (await session.Query<User>().AnyAsync(u => u.EmailKey == Text.Key(who.Email), ct))
-            throw Refused(StatusCodes.Status409Conflict, DomainError.Conflict(
-                $"E-mail '{who.Email.Trim()}' belongs to an existing account: sign in with its password and link '{who.Provider}' from there", "email"));
-
-        var username = await FreeUsername(session, who.Username.Trim(), ct);
-        // The registration rules, with a stand-in password that is never hashed: an SSO account has no password.
-        var cmd = new RegisterUser(username, who.Email, new string('-', Registration.MaxPasswordLength), null, null, null, null, Role.USER);
-        var policy = director.Value.Registration;
-        if (Registration.Validate(cmd, policy) is { } invalid) throw Refused(StatusCodes.Status400BadRequest, invalid);
-
-        var registered = Registration.Decide(cmd, policy, Guid.CreateVersion7(), passwordHash: "", clock.GetUtcNow());
-        session.CorrelationId = caller.CorrelationId;
-        session.LastModifiedBy = registered.Username;
-        ExpectedRaces.Quieten(session, log);
-        session.Events.StartStream<User>(registered.UserId, registered, new SsoIdentityLinked(who.Provider, who.Issuer, who.Subject));
-        return registered;
-    }
-
-    /// <summary>The claimed name, or the first of name-2, name-3, … that nobody has: a password user's name is never taken over.</summary>
-    private static async Task<string> FreeUsername(IQuerySession session, string claimed, CancellationToken ct)
-    {
-        var candidates = new[] { claimed }.Concat(Enumerable.Range(2, 48).Select(n => $"{claimed}-{n}")).ToList();
-        var keys = candidates.Select(Text.Key).ToArray();
-        var taken = (await session.Query<User>().Where(u => u.UsernameKey.IsOneOf(keys)).Select(u => u.UsernameKey).ToListAsync(ct)).ToHashSet();
-        return candidates.FirstOrDefault(c => !taken.Contains(Text.Key(c)))
-            ?? throw Refused(StatusCodes.Status409Conflict, Registration.UsernameTaken(claimed));
-    }
-
     private async Task<User> Link(Guid userId, SsoIdentity who, CancellationToken ct)
     {
-        var key = SsoLinkProjection.KeyOf(who.Issuer, who.Subject);
-        var taken = Refused(StatusCodes.Status409Conflict, DomainError.Conflict($"This '{who.Provider}' identity already signs in as another user"));
-        await using var session = store.LightweightSession();
-        var user = await session.LoadAsync<User>(userId, ct) ?? throw Refused(StatusCodes.Status401Unauthorized, DomainError.Unauthenticated("The account to link no longer exists"));
-        if (await session.LoadAsync<SsoLinkView>(key, ct) is { } link) return link.UserId == userId ? user : throw taken;
-
-        session.CorrelationId = caller.CorrelationId;
-        session.LastModifiedBy = user.Username;
-        ExpectedRaces.Quieten(session, log);
-        session.Events.Append(userId, new SsoIdentityLinked(who.Provider, who.Issuer, who.Subject));
         try
         {
-            await session.SaveChangesAsync(ct);
+            var user = await caller.Stamp(bus).InvokeAsync<User>(new LinkSsoIdentity(userId, who), ct);
+            log.LogInformation("User {Username} linked the identity provider {Provider}", user.Username, who.Provider);
+            return user;
         }
         catch (Exception ex) when (PostgresErrors.UniqueViolation(ex) is not null)
         {
-            throw taken;
+            throw LinkSsoIdentityHandler.LinkedElsewhere(who);
         }
-
-        log.LogInformation("User {Username} linked the identity provider {Provider}", user.Username, who.Provider);
-        return user;
     }
 
     /// <summary>Loads and deletes a one-time record under a lock of its own, so that of two concurrent uses one gets it.</summary>
@@ -213,8 +166,6 @@ public sealed class SsoSignIns(
         await take.SaveChangesAsync(ct);
         return record;
     }
-
-    private static SsoException Refused(int status, DomainError error) => new(status, error);
 
     private static string NewSecret() => Microsoft.IdentityModel.Tokens.Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
 }

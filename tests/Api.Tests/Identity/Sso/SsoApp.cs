@@ -5,8 +5,9 @@ using Xunit;
 namespace Conpaas.Api.Tests.Identity.Sso;
 
 /// <summary>
-/// The Director with two identity providers: "test", a real oidc-provider started for the class, and "down", whose
-/// issuer nobody answers. The Director listens on a port chosen first, so that its callback address (Director:Url +
+/// The Director with three identity providers: "test", a real oidc-provider started for the class, "expiring", the same
+/// provider with a client whose codes expire after 1 second, and "down", whose issuer nobody answers. A new user gets the
+/// default application, as shipped. The Director listens on a port chosen first, so that its callback address (Director:Url +
 /// /sso/test/callback) can be registered at the provider exactly, as an operator does.
 /// </summary>
 public sealed class SsoApp : DirectorApp, IAsyncLifetime
@@ -22,10 +23,14 @@ public sealed class SsoApp : DirectorApp, IAsyncLifetime
     protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Director:Url"] = Url.ToString(),
+        ["Director:CreateDefaultApplication"] = "true",
         ["Sso:Providers:test:Issuer"] = Provider.Issuer.ToString(),
         ["Sso:Providers:test:ClientId"] = OidcProvider.ClientId,
         ["Sso:Providers:test:ClientSecret"] = OidcProvider.ClientSecret,
         ["Sso:Providers:test:DisplayName"] = "Test organisation",
+        ["Sso:Providers:expiring:Issuer"] = Provider.Issuer.ToString(),
+        ["Sso:Providers:expiring:ClientId"] = OidcProvider.ClientId + "-expiring",
+        ["Sso:Providers:expiring:ClientSecret"] = OidcProvider.ClientSecret,
         ["Sso:Providers:down:Issuer"] = $"http://127.0.0.1:{_downPort}",
         ["Sso:Providers:down:ClientId"] = "nobody-answers",
     };

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Conpaas.Api.Tests.Infrastructure;
+using Marten;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Conpaas.Api.Tests.Identity.Sso;
@@ -254,12 +256,117 @@ public sealed class SsoSignInTests(SsoApp app) : IClassFixture<SsoApp>
     {
         var providers = await app.Client().Ok("{ ssoProviders { name displayName } }");
 
-        Assert.Equal("""[{"name":"down","displayName":"down"},{"name":"test","displayName":"Test organisation"}]""",
+        Assert.Equal("""[{"name":"down","displayName":"down"},{"name":"expiring","displayName":"expiring"},{"name":"test","displayName":"Test organisation"}]""",
             providers["ssoProviders"]!.ToJsonString());
         // The provider's client secret is nowhere in the schema's answers, and a provider's token is no Director token.
         Assert.DoesNotContain(OidcProvider.ClientSecret, providers.ToJsonString());
         var refused = await app.Client("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln").Send("{ applications { id } }");
         Assert.Equal("UNAUTHENTICATED", refused.Errors![0]!["extensions"]!["code"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task the_code_flow_sends_a_pkce_challenge_that_the_provider_requires()
+    {
+        using var browser = app.Browser();
+
+        using var start = await browser.GetAsync("/sso/test/start", Ct);
+
+        // The provider requires PKCE of this client (tests/js/oidc-provider.mjs): the sign-ins above prove the verifier.
+        var query = QueryHelpers.ParseQuery(start.Headers.Location!.Query);
+        Assert.Equal("S256", query["code_challenge_method"].ToString());
+        Assert.Equal(43, query["code_challenge"].ToString().Length);
+        Assert.Equal("code", query["response_type"].ToString());
+    }
+
+    [Fact]
+    public async Task an_expired_code_is_refused_clearly_and_creates_neither_a_session_nor_a_user()
+    {
+        var login = NewLogin("late");
+        using var browser = app.Browser();
+        using var start = await browser.GetAsync("/sso/expiring/start", Ct);
+        var back = await OidcProvider.SignIn(browser, start.Headers.Location!, login, Ct);
+
+        // The "expiring" client's codes live 1 second at the provider: the browser comes back after it.
+        await Task.Delay(TimeSpan.FromSeconds(2.5), Ct);
+        using var callback = await browser.GetAsync(back, Ct);
+
+        await AssertRefused(callback, HttpStatusCode.Unauthorized, "UNAUTHENTICATED", "it may have expired");
+        Assert.False(callback.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("conpaas_session")));
+        Assert.Null(await Me(browser));
+        var users = (await (await app.Admin()).Ok("{ users { username } }"))["users"]!.AsArray();
+        Assert.DoesNotContain(users, u => u!["username"]!.GetValue<string>().StartsWith(login));
+    }
+
+    [Fact]
+    public async Task a_user_registered_by_the_provider_gets_the_default_application_in_the_same_commit()
+    {
+        using var browser = app.Browser();
+        using var callback = await SignInWithProvider(browser, NewLogin("frank"));
+        AssertSignedIn(callback);
+
+        var answer = (await Graph(browser, "{ me { id } applications { id name } }"))!;
+
+        var only = Assert.Single(answer["applications"]!.AsArray());
+        Assert.Equal("default", only!["name"]!.GetValue<string>());
+        await using var session = app.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        var registered = (await session.Events.FetchStreamAsync(Guid.Parse(answer["me"]!["id"]!.GetValue<string>()), token: Ct))[0];
+        var created = Assert.Single(await session.Events.FetchStreamAsync(Guid.Parse(only["id"]!.GetValue<string>()), token: Ct));
+        Assert.Equal(registered.CorrelationId, created.CorrelationId);
+        Assert.Equal(registered.UserName, created.UserName);
+    }
+
+    [Fact]
+    public async Task a_user_registered_by_the_provider_sets_a_first_password_without_an_old_one_and_then_logs_in_with_it()
+    {
+        var login = NewLogin("gina");
+        using var browser = app.Browser();
+        using var callback = await SignInWithProvider(browser, login);
+        AssertSignedIn(callback);
+        // Without a password nothing signs in by name: the stand-in of registration is not one.
+        await app.Client().Fails("UNAUTHENTICATED", "mutation($u: String!) { login(username: $u, password: \"" + new string('-', 1024) + "\") { token } }", new { u = login });
+
+        var set = await Graph(browser, """mutation { changePassword(newPassword: "first-password-1") }""");
+
+        Assert.True(set!["changePassword"]!.GetValue<bool>());
+        var cli = app.Client();
+        await cli.SignIn(login, "first-password-1");
+        // From now on the password is needed to change it, however recent the sign-in.
+        var again = await cli.Fails("INVALID_INPUT", """mutation { changePassword(newPassword: "second-password-2") }""");
+        Assert.Contains("oldPassword", again.ToJsonString());
+        await cli.Ok("""mutation { changePassword(oldPassword: "first-password-1", newPassword: "second-password-2") }""");
+    }
+
+    [Fact]
+    public async Task a_password_user_cannot_leave_the_old_password_out()
+    {
+        var user = await app.NewUser();
+
+        await user.Fails("INVALID_INPUT", """mutation { changePassword(newPassword: "brand-new-password") }""");
+
+        await app.Client().SignIn(user.Username!, "password-" + user.Username);
+    }
+
+    [Fact]
+    public async Task a_first_password_is_refused_from_a_session_older_than_ten_minutes()
+    {
+        var login = NewLogin("henry");
+        using var browser = app.Browser();
+        using var callback = await SignInWithProvider(browser, login);
+        AssertSignedIn(callback);
+        var token = callback.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("conpaas_session=")).Split(';')[0]["conpaas_session=".Length..];
+
+        // A token stolen from this session and used 11 minutes later (the session itself lives 24 hours).
+        app.Clock.Advance(TimeSpan.FromMinutes(11));
+        var stolen = app.Client(token);
+        var refused = await stolen.Fails("FORBIDDEN", """mutation { changePassword(newPassword: "attacker-password") }""");
+
+        Assert.Contains("sign in with it again", refused.ToJsonString());
+        await app.Client().Fails("UNAUTHENTICATED", """mutation($u: String!) { login(username: $u, password: "attacker-password") { token } }""", new { u = login });
+        // A fresh sign-in with the provider may set it.
+        using var fresh = app.Browser();
+        AssertSignedIn(await SignInWithProvider(fresh, login));
+        Assert.True((await Graph(fresh, """mutation { changePassword(newPassword: "owner-password") }"""))!["changePassword"]!.GetValue<bool>());
+        await app.Client().SignIn(login, "owner-password");
     }
 
     /// <summary>/sso/test/start in this browser, then the provider's sign-in; returns the provider's redirect back, not followed.</summary>
@@ -276,16 +383,21 @@ public sealed class SsoSignInTests(SsoApp app) : IClassFixture<SsoApp>
         await browser.GetAsync(await ProviderSignIn(browser, login), Ct);
 
     /// <summary>The browser's user by its session cookie, or null when it has none.</summary>
-    private static async Task<JsonNode?> Me(HttpClient browser)
+    private static async Task<JsonNode?> Me(HttpClient browser) => (await Graph(browser, "{ me { id username email credit } }"))!["me"];
+
+    /// <summary>A GraphQL request signed in by the browser's session cookie, as the dashboard sends it; its data, which has no errors.</summary>
+    private static async Task<JsonNode?> Graph(HttpClient browser, string query)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/graphql")
         {
-            Content = JsonContent.Create(new { query = "{ me { id username email credit } }" }),
+            Content = JsonContent.Create(new { query }),
             Headers = { { "X-Conpaas-Csrf", "1" } },
         };
         using var response = await browser.SendAsync(request, Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!["data"]!["me"];
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+        Assert.True(body["errors"] is null, body.ToJsonString());
+        return body["data"];
     }
 
     /// <summary>The callback's answer to a browser that signed in: the dashboard, with the session cookie.</summary>
