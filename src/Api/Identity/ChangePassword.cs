@@ -10,8 +10,8 @@ using Wolverine.Marten;
 namespace Conpaas.Api.Identity;
 
 /// <summary>
-/// changePassword. <see cref="CurrentPassword"/> may be null only for a user who has no password (registered by an
-/// identity provider), to set a first one (README, "Signing in with an identity provider").
+/// changePassword, and setPassword (<see cref="CurrentPassword"/> null): a first password for a user who has none
+/// (registered by an identity provider; README, "Signing in with an identity provider").
 /// </summary>
 public sealed record ChangePassword(Guid UserId, Guid SessionId, string? CurrentPassword, string? NewPassword);
 
@@ -32,7 +32,8 @@ public static class ChangePasswordHandler
     {
         if (Registration.CheckPassword("newPassword", cmd.NewPassword, options.Value.Registration) is { } invalid) throw invalid.ToException();
         var first = user.PasswordHash.Length == 0;
-        if (cmd.CurrentPassword is null && !first) throw DomainError.Missing("oldPassword").ToException();
+        if (cmd.CurrentPassword is null && !first)
+            throw DomainError.Invalid("newPassword", "The user has a password already: change it with changePassword(oldPassword, newPassword)").ToException();
         // An account without a password has only ever been signed in by its provider, so every session of it is one.
         if (first && !await StartedSince(session, cmd, clock.GetUtcNow() - FirstPasswordWithin, ct))
             throw DomainError.Forbidden($"A first password is set only within {FirstPasswordWithin.TotalMinutes:0} minutes of signing in " +

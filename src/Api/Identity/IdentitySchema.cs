@@ -110,13 +110,18 @@ public static class IdentitySchema
         mutation.Field<NonNullGraphType<BooleanGraphType>>("logout").Description("Revokes the token used for this call.")
             .ResolveAsync(async c => await c.Invoke(by => new Logout(by.Id, c.Get<Caller>().SessionId!.Value)));
 
-        mutation.Field<NonNullGraphType<BooleanGraphType>>("changePassword")
-            .Description("Ends every other session of the user. oldPassword may be left out only by a user who has no password " +
-                         "(registered by an identity provider), within 10 minutes of signing in with the provider: it sets a first password.")
-            .Argument<StringGraphType>("oldPassword")
+        mutation.Field<NonNullGraphType<BooleanGraphType>>("changePassword").Description("Ends every other session of the user.")
+            .Argument<NonNullGraphType<StringGraphType>>("oldPassword")
             .Argument<NonNullGraphType<StringGraphType>>("newPassword")
             .ResolveAsync(async c => await c.Invoke(by => new ChangePassword(by.Id, c.Get<Caller>().SessionId!.Value,
-                c.GetArgument<string?>("oldPassword"), c.GetArgument<string>("newPassword"))));
+                c.GetArgument<string>("oldPassword"), c.GetArgument<string>("newPassword"))));
+
+        mutation.Field<NonNullGraphType<BooleanGraphType>>("setPassword")
+            .Description("A first password for a user who has none (registered by an identity provider), from a session the provider's " +
+                         "sign-in started in the last 10 minutes; ends every other session. A user with a password changes it with changePassword.")
+            .Argument<NonNullGraphType<StringGraphType>>("newPassword")
+            .ResolveAsync(async c => await c.Invoke(by => new ChangePassword(by.Id, c.Get<Caller>().SessionId!.Value,
+                null, c.GetArgument<string>("newPassword"))));
 
         mutation.Field<NonNullGraphType<UserType>>("createUser").Description("Administrators only.")
             .Argument<NonNullGraphType<RegisterInputType>>("input")

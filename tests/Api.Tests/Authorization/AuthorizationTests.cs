@@ -198,6 +198,7 @@ public sealed class AuthorizationTests(PlayedCloudApp app) : IClassFixture<Playe
         ["users"] = ("users", "{ users { id } }", _ => null),
         ["logout"] = ("logout", "mutation { logout }", _ => null),
         ["changePassword"] = ("changePassword", "mutation { changePassword(oldPassword: \"old-password\", newPassword: \"new-password\") }", _ => null),
+        ["setPassword"] = ("setPassword", "mutation { setPassword(newPassword: \"new-password\") }", _ => null),
         ["createApplication"] = ("createApplication", "mutation { createApplication(name: \"anonymous-app\") { id } }", _ => null),
         ["renameApplication"] = ("renameApplication", "mutation($id: ID!) { renameApplication(id: $id, name: \"x\") { id } }", w => new { id = w.AppId }),
         ["deleteApplication"] = ("deleteApplication", "mutation($id: ID!) { deleteApplication(id: $id) }", w => new { id = w.AppId }),

@@ -325,14 +325,14 @@ public sealed class SsoSignInTests(SsoApp app) : IClassFixture<SsoApp>
         // Without a password nothing signs in by name: the stand-in of registration is not one.
         await app.Client().Fails("UNAUTHENTICATED", "mutation($u: String!) { login(username: $u, password: \"" + new string('-', 1024) + "\") { token } }", new { u = login });
 
-        var set = await Graph(browser, """mutation { changePassword(newPassword: "first-password-1") }""");
+        var set = await Graph(browser, """mutation { setPassword(newPassword: "first-password-1") }""");
 
-        Assert.True(set!["changePassword"]!.GetValue<bool>());
+        Assert.True(set!["setPassword"]!.GetValue<bool>());
         var cli = app.Client();
         await cli.SignIn(login, "first-password-1");
         // From now on the password is needed to change it, however recent the sign-in.
-        var again = await cli.Fails("INVALID_INPUT", """mutation { changePassword(newPassword: "second-password-2") }""");
-        Assert.Contains("oldPassword", again.ToJsonString());
+        var again = await cli.Fails("INVALID_INPUT", """mutation { setPassword(newPassword: "second-password-2") }""");
+        Assert.Contains("changePassword", again.ToJsonString());
         await cli.Ok("""mutation { changePassword(oldPassword: "first-password-1", newPassword: "second-password-2") }""");
     }
 
@@ -341,7 +341,7 @@ public sealed class SsoSignInTests(SsoApp app) : IClassFixture<SsoApp>
     {
         var user = await app.NewUser();
 
-        await user.Fails("INVALID_INPUT", """mutation { changePassword(newPassword: "brand-new-password") }""");
+        await user.Fails("INVALID_INPUT", """mutation { setPassword(newPassword: "brand-new-password") }""");
 
         await app.Client().SignIn(user.Username!, "password-" + user.Username);
     }
@@ -358,14 +358,14 @@ public sealed class SsoSignInTests(SsoApp app) : IClassFixture<SsoApp>
         // A token stolen from this session and used 11 minutes later (the session itself lives 24 hours).
         app.Clock.Advance(TimeSpan.FromMinutes(11));
         var stolen = app.Client(token);
-        var refused = await stolen.Fails("FORBIDDEN", """mutation { changePassword(newPassword: "attacker-password") }""");
+        var refused = await stolen.Fails("FORBIDDEN", """mutation { setPassword(newPassword: "attacker-password") }""");
 
         Assert.Contains("sign in with it again", refused.ToJsonString());
         await app.Client().Fails("UNAUTHENTICATED", """mutation($u: String!) { login(username: $u, password: "attacker-password") { token } }""", new { u = login });
         // A fresh sign-in with the provider may set it.
         using var fresh = app.Browser();
         AssertSignedIn(await SignInWithProvider(fresh, login));
-        Assert.True((await Graph(fresh, """mutation { changePassword(newPassword: "owner-password") }"""))!["changePassword"]!.GetValue<bool>());
+        Assert.True((await Graph(fresh, """mutation { setPassword(newPassword: "owner-password") }"""))!["setPassword"]!.GetValue<bool>());
         await app.Client().SignIn(login, "owner-password");
     }
 
