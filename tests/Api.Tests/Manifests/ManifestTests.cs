@@ -128,7 +128,7 @@ public sealed class ManifestTests(DirectorApp app) : IClassFixture<DirectorApp>
         var web = await user.BootAll(services[0].Str("id"));
         Assert.Equal("RUNNING", web.Str("state"));
         Assert.Equal((2, 1, 1), (web.Desired("backend"), web.Desired("web"), web.Desired("proxy")));
-        Assert.Equal(4, web.Agents().Count);
+        Assert.Equal(4, web.LiveAgents().Count);
     }
 
     [Fact]
