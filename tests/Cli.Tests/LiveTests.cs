@@ -118,7 +118,7 @@ public sealed class LiveTests(DirectorApp director) : IClassFixture<DirectorApp>
             while ((read = await process.StandardOutput.ReadAsync(buffer, TestContext.Current.CancellationToken)) > 0)
                 lock (output) output.Append(buffer, 0, read);
         }, TestContext.Current.CancellationToken);
-        await Wait.Until(() => Task.FromResult(Text()), text => text.Contains("INIT"), TimeSpan.FromMinutes(1), "the first drawing",
+        await Wait.Until(Text, text => text.Contains("INIT"), TimeSpan.FromMinutes(1), "the first drawing",
             _ => process.HasExited ? "cps ended" : null);
 
         await ann.Ok("service", "start", service);

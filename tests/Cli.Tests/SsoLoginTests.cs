@@ -56,7 +56,7 @@ public sealed partial class SsoLoginTests(SsoDirectorApp app) : IClassFixture<Ss
             name => environment.GetValueOrDefault(name), ct: Ct);
 
         // The person opens the printed address: cps writes it once, then only waits.
-        var printed = await Wait.Until(() => Task.FromResult(StartAddress().Match(error.ToString())), m => m.Success, Wait.Short,
+        var printed = await Wait.Until(() => StartAddress().Match(error.ToString()), m => m.Success, Wait.Short,
             "the printed sign-in address", _ => cps.IsCompleted ? $"cps ended early: {error}" : null);
 
         using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false });

@@ -106,7 +106,7 @@ public sealed class DirectorProcess : IAsyncDisposable
 
     /// <summary>Waits until stdout shows the pattern; fails with the process output when it does not.</summary>
     public Task<Match> WaitForOutput(Regex pattern, TimeSpan? timeout = null) =>
-        Wait.Until(() => Task.FromResult(pattern.Match(StandardOutput)), match => match.Success, timeout ?? TimeSpan.FromSeconds(10),
+        Wait.Until(() => pattern.Match(StandardOutput), match => match.Success, timeout ?? TimeSpan.FromSeconds(10),
             $"stdout showing /{pattern}/", show: () => $"\n{Logs}");
 
     /// <summary>Waits for the process to end by itself; null when it is still running after the timeout.</summary>

@@ -17,7 +17,7 @@ public static class Wait
     public static readonly TimeSpan Short = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
 
-    /// <summary>A read over the network (GraphQL, a fake cloud, a process's output) is repeated every 250 ms.</summary>
+    /// <summary>A read over the network (GraphQL, HTTP, a cloud driver) is repeated every 250 ms.</summary>
     private static readonly TimeSpan ReadEvery = TimeSpan.FromMilliseconds(250);
 
     /// <summary>A condition on this process's memory is cheap: checked every 20 ms.</summary>
@@ -29,9 +29,16 @@ public static class Wait
         Func<string>? show = null) =>
         Repeat(read, done, timeout, what, failFast, ReadEvery, show);
 
+    /// <summary>The same for a value of this process's memory or files (a command's output so far, /proc), which is cheap
+    /// to read: checked every 20 ms.</summary>
+    public static Task<T> Until<T>(Func<T> read, Func<T, bool> done, TimeSpan timeout, string what, Func<T, string?>? failFast = null,
+        Func<string>? show = null) =>
+        Repeat(() => Task.FromResult(read()), done, timeout, what, failFast, CheckEvery, show);
+
     public static Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what) =>
         Repeat(condition, ok => ok, timeout, what, null, ReadEvery, null);
 
+    /// <summary>Every 250 ms too: what the cloud tests check this way (/proc, a fake cloud's machines) is a scan.</summary>
     public static Task Eventually(Func<bool> condition, TimeSpan timeout, string what) =>
         Repeat(() => Task.FromResult(condition()), ok => ok, timeout, what, null, ReadEvery, null);
 

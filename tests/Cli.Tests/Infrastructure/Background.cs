@@ -35,7 +35,7 @@ public sealed class Background : IAsyncDisposable
     /// <summary>Waits (at most a minute) until the output satisfies <paramref name="seen"/>: what cps prints is no
     /// Wolverine message to track.</summary>
     public Task<string> WaitFor(Func<string, bool> seen, string what) =>
-        Wait.Until(() => Task.FromResult(Out), seen, TimeSpan.FromMinutes(1), what,
+        Wait.Until(() => Out, seen, TimeSpan.FromMinutes(1), what,
             _ => Exit.IsCompleted ? $"cps ended (exit {Exit.Result})" : null, () => $"\n--- stderr\n{Err}");
 
     public async ValueTask DisposeAsync()
