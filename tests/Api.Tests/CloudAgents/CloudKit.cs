@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Conpaas.Api.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Wolverine;
-using Wolverine.Tracking;
 using Xunit;
 
 namespace Conpaas.Api.Tests.CloudAgents;
@@ -18,25 +14,6 @@ namespace Conpaas.Api.Tests.CloudAgents;
 public sealed class RealProcesses
 {
     public const string Name = "cloud agents with real processes";
-}
-
-/// <summary>Wolverine's tracked sessions: what a mutation sets off, awaited as the message chain it is rather than polled.</summary>
-internal static class Tracked
-{
-    /// <summary>
-    /// Runs <paramref name="act"/> and waits until every message it set off, and every message those cascade, has been
-    /// handled: the whole cloud work of a sim cloud whose VMs are ready at once. (A readiness check scheduled for later
-    /// ends the wait at its scheduling: a VM that boots slowly is still awaited on its state.)
-    /// </summary>
-    public static async Task<T> Settled<T>(this DirectorApp app, Func<Task<T>> act, TimeSpan? timeout = null)
-    {
-        T result = default!;
-        await app.Services.GetRequiredService<IHost>().TrackActivity(timeout ?? Wait.Long)
-            // A cloud failure retried by the handlers' policy is part of the chain, not a failure of the test.
-            .DoNotAssertOnExceptionsDetected()
-            .ExecuteAndWaitAsync((Func<IMessageContext, Task>)(async _ => result = await act()));
-        return result;
-    }
 }
 
 /// <summary>One user's GraphQL view of the Director, as a user's script would use it.</summary>

@@ -8,7 +8,7 @@ namespace Conpaas.Api.Tests.Infrastructure;
 /// The one bounded wait of the test suites, for what a Wolverine tracked session cannot see: a real process booting,
 /// a subscription frame, a fake cloud, a timer of the Director (the reconciler, the charger). Every wait names what
 /// it waits for and shows the last thing it saw. What a mutation sets off as Wolverine messages is awaited as a
-/// tracked session instead (CloudAgents/CloudKit.cs, <c>Settled</c>).
+/// tracked session instead (<c>Tracked.Settled</c>).
 /// </summary>
 public static class Wait
 {
