@@ -118,12 +118,8 @@ public sealed class LiveTests(DirectorApp director) : IClassFixture<DirectorApp>
             while ((read = await process.StandardOutput.ReadAsync(buffer, TestContext.Current.CancellationToken)) > 0)
                 lock (output) output.Append(buffer, 0, read);
         }, TestContext.Current.CancellationToken);
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (!Text().Contains("INIT"))
-        {
-            Assert.True(DateTime.UtcNow < deadline && !process.HasExited, $"no first drawing: {Text()}");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
+        await Wait.Until(Text, text => text.Contains("INIT"), TimeSpan.FromMinutes(1), "the first drawing",
+            _ => process.HasExited ? "cps ended" : null);
 
         await ann.Ok("service", "start", service);
         var result = await BuiltCps.Exit(process, reading.ContinueWith(_ => Text()), process.StandardError.ReadToEndAsync());

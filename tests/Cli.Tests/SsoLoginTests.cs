@@ -56,12 +56,8 @@ public sealed partial class SsoLoginTests(SsoDirectorApp app) : IClassFixture<Ss
             name => environment.GetValueOrDefault(name), ct: Ct);
 
         // The person opens the printed address: cps writes it once, then only waits.
-        Match printed;
-        while (!(printed = StartAddress().Match(error.ToString())).Success)
-        {
-            Assert.False(cps.IsCompleted, $"cps ended early: {error}");
-            await Task.Delay(50, Ct);
-        }
+        var printed = await Wait.Until(() => StartAddress().Match(error.ToString()), m => m.Success, Wait.Short,
+            "the printed sign-in address", _ => cps.IsCompleted ? $"cps ended early: {error}" : null);
 
         using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false });
         using var start = await browser.GetAsync(printed.Groups[1].Value, Ct);

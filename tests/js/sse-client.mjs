@@ -5,13 +5,9 @@
 // first result whose JSON contains that text (the client then closes the stream).
 // Prints { operations: [{ results, ended: "server" | "client", error? }] } as JSON on stdout.
 import { createClient } from 'graphql-sse';
+import { commandLine, runOperations } from './operations.mjs';
 
-const [url, specJson] = process.argv.slice(2);
-const spec = JSON.parse(specJson ?? '{}');
-const timeout = setTimeout(() => {
-  console.error(`no answer within ${spec.timeoutMs ?? 20000} ms`);
-  process.exit(3);
-}, spec.timeoutMs ?? 20000);
+const { url, spec, timeout } = commandLine();
 
 const client = createClient({
   url,
@@ -19,24 +15,8 @@ const client = createClient({
   retryAttempts: 0,
 });
 
-const output = { operations: [] };
-for (const operation of spec.operations ?? []) {
-  const results = [];
-  let ended = 'server';
-  let error;
-  try {
-    for await (const result of client.iterate({ query: operation.query, variables: operation.variables })) {
-      results.push(result);
-      if (operation.until && JSON.stringify(result).includes(operation.until)) {
-        ended = 'client'; // leaving the loop aborts this stream's request
-        break;
-      }
-    }
-  } catch (e) {
-    error = { message: e?.message ?? String(e), status: e?.response?.status };
-  }
-  output.operations.push({ results, ended, ...(error ? { error } : {}) });
-}
+// Leaving an operation's loop aborts its stream's request.
+const output = await runOperations(client, spec, (e) => ({ message: e?.message ?? String(e), status: e?.response?.status }));
 
 client.dispose();
 clearTimeout(timeout);

@@ -6,13 +6,9 @@
 // Prints { operations: [{ results, ended: "server" | "client", error? }], closed? } as JSON on stdout.
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { commandLine, runOperations } from './operations.mjs';
 
-const [url, specJson] = process.argv.slice(2);
-const spec = JSON.parse(specJson ?? '{}');
-const timeout = setTimeout(() => {
-  console.error(`no answer within ${spec.timeoutMs ?? 20000} ms`);
-  process.exit(3);
-}, spec.timeoutMs ?? 20000);
+const { url, spec, timeout } = commandLine();
 
 let closed;
 const client = createClient({
@@ -24,25 +20,10 @@ const client = createClient({
   on: { closed: (event) => { closed = { code: event.code, reason: event.reason }; } },
 });
 
-const output = { operations: [] };
-for (const operation of spec.operations ?? []) {
-  const results = [];
-  let ended = 'server';
-  let error;
-  try {
-    for await (const result of client.iterate({ query: operation.query, variables: operation.variables })) {
-      results.push(result);
-      if (operation.until && JSON.stringify(result).includes(operation.until)) {
-        ended = 'client'; // leaving the loop sends "complete" for this operation
-        break;
-      }
-    }
-  } catch (e) {
-    // An "error" message arrives as the array of GraphQL errors; a closed socket as its close event.
-    error = Array.isArray(e) ? e : { code: e?.code, reason: e?.reason, message: e?.message ?? String(e) };
-  }
-  output.operations.push({ results, ended, ...(error ? { error } : {}) });
-}
+// Leaving an operation's loop sends "complete" for it. An "error" message arrives as the array of GraphQL errors; a
+// closed socket as its close event.
+const output = await runOperations(client, spec,
+  (e) => (Array.isArray(e) ? e : { code: e?.code, reason: e?.reason, message: e?.message ?? String(e) }));
 
 await client.dispose();
 clearTimeout(timeout);

@@ -236,8 +236,8 @@ public sealed class HttpsAgentTests(HttpsLocalCloud app) : IClassFixture<HttpsLo
         foreach (var node in running.LiveNodes())
         {
             var log = Path.Combine(app.CloudDirectory, node.Str("name"), "agent.log");
-            await CloudAgents.Wait.Eventually(() => File.Exists(log) && File.ReadAllText(log).Contains("the Director answered 200"),
-                CloudAgents.Wait.Short, $"{node.Str("name")} reported to the Director over https: {(File.Exists(log) ? File.ReadAllText(log) : "no log")}");
+            await Wait.Eventually(() => File.Exists(log) && File.ReadAllText(log).Contains("the Director answered 200"),
+                Wait.Short, $"{node.Str("name")} reported to the Director over https: {(File.Exists(log) ? File.ReadAllText(log) : "no log")}");
         }
     }
 }

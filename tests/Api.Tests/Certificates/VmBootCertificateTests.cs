@@ -17,14 +17,9 @@ public sealed class VmBootCertificateTests(LocalCloudApp app) : IClassFixture<Lo
         var appId = (await user.Ok("mutation { createApplication(name: \"a\") { id } }"))["createApplication"]!["id"]!.GetValue<string>();
         var service = (await user.Ok("mutation($a: ID!) { addService(applicationId: $a, type: \"helloworld\") { id } }", new { a = appId }))["addService"]!["id"]!.GetValue<string>();
         await user.Ok("mutation($s: ID!) { startService(id: $s) { state } }", new { s = service });
-        JsonArray nodes = [];
-        for (var i = 0; i < 150; i++)
-        {
-            var s = (await user.Ok("query($s: ID!) { service(id: $s) { state nodes { id name role } } }", new { s = service }))["service"]!;
-            nodes = s["nodes"]!.AsArray();
-            if (s["state"]!.GetValue<string>() == "RUNNING") break;
-            await Task.Delay(200, Ct);
-        }
+        // Polled, not tracked: the service runs when the agent processes have booted and reported.
+        var nodes = (await Wait.Until(async () => (await user.Ok("query($s: ID!) { service(id: $s) { state nodes { id name role } } }", new { s = service }))["service"]!,
+            s => s["state"]!.GetValue<string>() == "RUNNING", Wait.Short, "the service RUNNING"))["nodes"]!.AsArray();
 
         var agent = nodes.Single(n => n!["role"]!.GetValue<string>() == "AGENT")!;
         var boot = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(app.CloudDirectory, agent["name"]!.GetValue<string>(), "boot.json"), Ct))!;
@@ -43,7 +38,8 @@ public sealed class VmBootCertificateTests(LocalCloudApp app) : IClassFixture<Lo
 
         await user.Ok("mutation($s: ID!) { stopService(id: $s) { state } }", new { s = service });
         var serial = certificate.SerialNumber.TrimStart('0');
-        for (var i = 0; i < 150 && !Crl.Parse(await http.GetByteArrayAsync("/ca/crl", Ct)).Serials.Contains(serial); i++) await Task.Delay(200, Ct);
-        Assert.Contains(serial, Crl.Parse(await http.GetByteArrayAsync("/ca/crl", Ct)).Serials);
+        // Polled: the certificate is revoked when the agent process is gone, which the local cloud sees after the fact.
+        await Wait.Until(async () => Crl.Parse(await http.GetByteArrayAsync("/ca/crl", Ct)).Serials, serials => serials.Contains(serial), Wait.Short,
+            $"the certificate {serial} on the CRL");
     }
 }

@@ -1,12 +1,7 @@
-using System.Collections;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Conpaas.Api.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Wolverine;
-using Wolverine.Tracking;
 using Xunit;
 
 namespace Conpaas.Api.Tests.CloudAgents;
@@ -19,97 +14,6 @@ namespace Conpaas.Api.Tests.CloudAgents;
 public sealed class RealProcesses
 {
     public const string Name = "cloud agents with real processes";
-}
-
-/// <summary>Polling instead of sleeping: every wait names what it waits for and shows the last thing it saw.</summary>
-internal static class Wait
-{
-    public static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    public static readonly TimeSpan Short = TimeSpan.FromSeconds(30);
-    public static readonly TimeSpan Long = TimeSpan.FromSeconds(120);
-
-    public static async Task<T> Until<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, string what,
-        Func<T, string?>? failFast = null)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var last = await read();
-            if (done(last)) return last;
-            if (failFast?.Invoke(last) is { } broken) Assert.Fail($"{what}: gave up early, {broken}; last seen: {Describe(last)}");
-            if (DateTime.UtcNow > deadline) Assert.Fail($"{what}: not within {timeout.TotalSeconds:0} s; last seen: {Describe(last)}");
-            await Task.Delay(250, Ct);
-        }
-    }
-
-    public static Task Eventually(Func<Task<bool>> condition, TimeSpan timeout, string what) =>
-        Until(condition, ok => ok, timeout, what);
-
-    public static Task Eventually(Func<bool> condition, TimeSpan timeout, string what) =>
-        Until(() => Task.FromResult(condition()), ok => ok, timeout, what);
-
-    private static string Describe(object? value) => value switch
-    {
-        null => "null",
-        JsonNode node => node.ToJsonString(),
-        string s => s,
-        IEnumerable items => "[" + string.Join(", ", items.Cast<object?>().Select(Describe)) + "]",
-        _ => value.ToString() ?? "",
-    };
-
-    public static void Log(string line) => TestContext.Current.TestOutputHelper?.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line}");
-}
-
-/// <summary>Wolverine's tracked sessions: what a mutation sets off, awaited as the message chain it is rather than polled.</summary>
-internal static class Tracked
-{
-    /// <summary>
-    /// Runs <paramref name="act"/> and waits until every message it set off, and every message those cascade, has been
-    /// handled: the whole cloud work of a sim cloud whose VMs are ready at once. (A readiness check scheduled for later
-    /// ends the wait at its scheduling: a VM that boots slowly is still awaited on its state.)
-    /// </summary>
-    public static async Task<T> Settled<T>(this DirectorApp app, Func<Task<T>> act, TimeSpan? timeout = null)
-    {
-        T result = default!;
-        await app.Services.GetRequiredService<IHost>().TrackActivity(timeout ?? Wait.Long)
-            // A cloud failure retried by the handlers' policy is part of the chain, not a failure of the test.
-            .DoNotAssertOnExceptionsDetected()
-            .ExecuteAndWaitAsync((Func<IMessageContext, Task>)(async _ => result = await act()));
-        return result;
-    }
-}
-
-/// <summary>Reading the JSON answers.</summary>
-internal static class CloudJson
-{
-    public static string Str(this JsonNode node, string key) => node[key]?.GetValue<string>()
-                                                                ?? throw new InvalidOperationException($"no '{key}' in {node.ToJsonString()}");
-
-    public static string? StrOrNull(this JsonNode node, string key) => node[key]?.GetValue<string>();
-
-    public static int Int(this JsonNode node, string key) => node[key]!.GetValue<int>();
-
-    public static List<JsonNode> Items(this JsonNode node, string key) => node[key]!.AsArray().Select(n => n!).ToList();
-
-    public static readonly string[] LiveStates = ["REQUESTED", "PROVISIONING", "BOOTING", "RUNNING", "TERMINATING"];
-
-    public static List<JsonNode> Nodes(this JsonNode service) => service.Items("nodes");
-
-    public static List<JsonNode> LiveNodes(this JsonNode service) => service.Nodes().Where(n => LiveStates.Contains(n.Str("state"))).ToList();
-
-    public static List<JsonNode> LiveAgents(this JsonNode service) => service.LiveNodes().Where(n => n.Str("role") == "AGENT").ToList();
-
-    public static JsonNode Vm(this JsonNode service, string vmId) => service.Nodes().Single(n => n.Str("id") == vmId);
-
-    public static int Number(this JsonNode vm) => int.Parse(vm.Str("name").Split('-')[^1], System.Globalization.CultureInfo.InvariantCulture);
-
-    public static int Desired(this JsonNode service, string role) =>
-        service.Items("nodeCounts").Single(c => c.Str("role") == role).Int("count");
-
-    public static string Code(this JsonObject error) => error["extensions"]!["code"]!.GetValue<string>();
-
-    public static string Message(this JsonObject error) => error["message"]!.GetValue<string>();
 }
 
 /// <summary>One user's GraphQL view of the Director, as a user's script would use it.</summary>

@@ -97,12 +97,8 @@ public sealed class CrashSafetyTests : IAsyncLifetime
         // Kill it as soon as the first agents are up: the others are somewhere between requested and booting. From the
         // moment the first two agents are seen the test holds the local cloud's lock, so no further agent is launched
         // before the kill, however fast or loaded the machine is (the driver waits up to 5 s for the lock).
-        var seen = Stopwatch.StartNew();
-        while (Agents().Count < 2)
-        {
-            Assert.True(seen.Elapsed < Wait.Long, "the first agent processes did not start");
-            await Task.Delay(10, Wait.Ct);
-        }
+        // Agent processes are no Wolverine messages: watched in /proc, every 20 ms.
+        await Wait.Until(() => Agents().Count >= 2, "the first agent processes started", Wait.Long);
 
         List<JsonNode> atCrash;
         IReadOnlyList<AgentProcess.Info> agentsAtCrash;

@@ -285,8 +285,9 @@ public sealed class SimCloudTests(SimClouds app) : IClassFixture<SimClouds>
         Assert.Contains("Empty ec2 config param IMAGE_ID for cloud 'ec2-half'", emptyKey.Message());
 
         // Running on a good cloud, the service may not grow onto the bad one either.
-        await user.Start(id, "sim");
-        var running = await user.WaitFor(id, "RUNNING");
+        await app.Settled(() => user.Start(id, "sim"));
+        var running = await user.Service(id);
+        Assert.Equal("RUNNING", running.Str("state"));
         var scaleRefused = await user.Client.Fails("INVALID_INPUT", CloudUser.AddNodesMutation,
             new { id, nodes = new object[] { new { count = 2, cloud = "ec2-eu" } } });
         Assert.Contains("Missing ec2 config param IMAGE_ID for cloud 'ec2-eu'", scaleRefused.Message());
@@ -296,8 +297,8 @@ public sealed class SimCloudTests(SimClouds app) : IClassFixture<SimClouds>
         Assert.Equal(1, unchanged.Desired("node"));
         Assert.Empty(await app.VmRecords(v => v.Cloud is "ec2-eu" or "ec2-half"));
 
-        await user.Stop(id);
-        await user.WaitFor(id, "STOPPED");
+        await app.Settled(() => user.Stop(id));
+        Assert.Equal("STOPPED", (await user.Service(id)).Str("state"));
     }
 }
 

@@ -38,7 +38,7 @@ public sealed class StartStopRaceTests(LocalCloudSlowSweep app) : IClassFixture<
             // Every VM's termination is recorded now: its process must be gone within seconds, not at the orphan sweep.
             var vms = await user.Vms(appId, includeTerminated: true);
             Assert.All(vms, vm => Assert.Contains(vm.Str("state"), new[] { "TERMINATED", "FAILED" }));
-            await Wait.Until(() => Task.FromResult(AgentProcess.Of(app.CloudDirectory)), left => left.Count == 0, TimeSpan.FromSeconds(5),
+            await Wait.Until(() => AgentProcess.Of(app.CloudDirectory), left => left.Count == 0, TimeSpan.FromSeconds(5),
                 $"round {round}: no agent process once every VM is terminated");
         }
     }

@@ -81,42 +81,33 @@ public sealed class DirectorProcess : IAsyncDisposable
 
     public GraphQLClient Client() => new(Http(), null);
 
-    /// <summary>Polls /health until it answers "Healthy"; fails with the process output when it exits or takes too long.</summary>
+    /// <summary>Polls /health until it answers "Healthy" (a process booting is no Wolverine message to track); fails
+    /// with the process output when it exits or takes too long.</summary>
     public async Task WaitUntilHealthy(TimeSpan? timeout = null)
     {
         using var http = Http();
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (DateTime.UtcNow < deadline)
+        await Wait.Until(() => Health(http), health => health == "Healthy", timeout ?? TimeSpan.FromSeconds(60), "the Director healthy",
+            _ => _process.HasExited ? $"the Director exited with {_process.ExitCode}" : null, () => $"\n{Logs}");
+    }
+
+    private static async Task<string> Health(HttpClient http)
+    {
+        try
         {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"The Director exited with {_process.ExitCode} before it was healthy:\n{Logs}");
-            try
-            {
-                using var response = await http.GetAsync("/health");
-                if (response.StatusCode == HttpStatusCode.OK && await response.Content.ReadAsStringAsync() == "Healthy") return;
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-
-            await Task.Delay(200);
+            using var response = await http.GetAsync("/health");
+            var body = await response.Content.ReadAsStringAsync();
+            return response.StatusCode == HttpStatusCode.OK ? body : $"{(int)response.StatusCode} {body}";
         }
-
-        throw new TimeoutException($"The Director was not healthy within {timeout ?? TimeSpan.FromSeconds(60)}:\n{Logs}");
+        catch (HttpRequestException e)
+        {
+            return e.Message; // not listening yet
+        }
     }
 
     /// <summary>Waits until stdout shows the pattern; fails with the process output when it does not.</summary>
-    public async Task<Match> WaitForOutput(Regex pattern, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            if (pattern.Match(StandardOutput) is { Success: true } match) return match;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"stdout never showed /{pattern}/:\n{Logs}");
-            await Task.Delay(100);
-        }
-    }
+    public Task<Match> WaitForOutput(Regex pattern, TimeSpan? timeout = null) =>
+        Wait.Until(() => pattern.Match(StandardOutput), match => match.Success, timeout ?? TimeSpan.FromSeconds(10),
+            $"stdout showing /{pattern}/", show: () => $"\n{Logs}");
 
     /// <summary>Waits for the process to end by itself; null when it is still running after the timeout.</summary>
     public async Task<int?> WaitForExit(TimeSpan timeout)

@@ -185,7 +185,7 @@ public sealed class ManifestTests(FilesApp app) : IClassFixture<FilesApp>
         var web = await user.BootAll(services[0].Str("id"));
         Assert.Equal("RUNNING", web.Str("state"));
         Assert.Equal((2, 1, 1), (web.Desired("backend"), web.Desired("web"), web.Desired("proxy")));
-        Assert.Equal(4, web.Agents().Count);
+        Assert.Equal(4, web.LiveAgents().Count);
     }
 
     [Fact]

@@ -192,7 +192,7 @@ public sealed class ServiceBadInputTests(DirectorApp app) : IClassFixture<Direct
         var adding = await user.AddNodes(id, 2, role: "proxy");
         Assert.Equal(2, adding.Desired("proxy"));
         Assert.Equal(1, adding.Desired("backend"));
-        Assert.Equal(2, adding.Agents().Count(n => n.Str("serviceRole") == "proxy"));
+        Assert.Equal(2, adding.LiveAgents().Count(n => n.Str("serviceRole") == "proxy"));
         await user.BootAll(id);
 
         var tooMany = await user.Client.Fails("INVALID_INPUT", Ops.RemoveNodes, new { id, nodes = Ops.Nodes(1, role: "backend"), v = (int?)null });
@@ -203,7 +203,7 @@ public sealed class ServiceBadInputTests(DirectorApp app) : IClassFixture<Direct
         await user.TerminateAll(id);
         var after = await user.Service(id);
         Assert.Equal("RUNNING", after.Str("state"));
-        Assert.Equal("backend", Assert.Single(after.Agents()).Str("serviceRole"));
+        Assert.Equal("backend", Assert.Single(after.LiveAgents()).Str("serviceRole"));
     }
 
     [Fact]

@@ -64,7 +64,7 @@ public sealed class ServiceCatalogueTests(DirectorApp app) : IClassFixture<Direc
         Assert.Equal("default", started.Str("cloud"));
         var manager = started.Manager();
         Assert.Null(manager.StrOrNull("serviceRole"));
-        var agent = Assert.Single(started.Agents());
+        var agent = Assert.Single(started.LiveAgents());
         Assert.Equal(initialRole, agent.Str("serviceRole"));
         Assert.All(started.LiveNodes(), n => Assert.Equal("REQUESTED", n.Str("state")));
         Assert.All(started.Items("nodeCounts"), c => Assert.Equal(c.Str("role") == initialRole ? 1 : 0, c.Int("count")));

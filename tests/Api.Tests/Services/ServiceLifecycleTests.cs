@@ -65,7 +65,7 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         Assert.Equal("default", started.Str("cloud"));
         Assert.Equal(1, started.Desired("node"));
         var manager = started.Manager();
-        var agent = Assert.Single(started.Agents());
+        var agent = Assert.Single(started.LiveAgents());
         Assert.Equal(("REQUESTED", "172.16.0.1", "1"), (manager.Str("state"), manager.Str("vpnAddress"), Suffix(manager)));
         Assert.Equal(("REQUESTED", "172.16.0.2", "2", "node"), (agent.Str("state"), agent.Str("vpnAddress"), Suffix(agent), agent.Str("serviceRole")));
         Assert.All(started.LiveNodes(), n => Assert.Equal("default", n.Str("cloud")));
@@ -93,12 +93,12 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         var adapting = await user.AddNodes(id, 2);
         Assert.Equal("ADAPTING", adapting.Str("state"));
         Assert.Equal(3, adapting.Desired("node"));
-        var added = adapting.Agents().Where(n => n.Str("state") == "REQUESTED").ToList();
+        var added = adapting.LiveAgents().Where(n => n.Str("state") == "REQUESTED").ToList();
         Assert.Equal(["172.16.0.3", "172.16.0.4"], added.Select(n => n.Str("vpnAddress")).Order());
         Assert.Equal(["3", "4"], added.Select(Suffix).Order());
         running = await user.BootAll(id);
         Assert.Equal("RUNNING", running.Str("state"));
-        Assert.Equal(3, running.Agents().Count);
+        Assert.Equal(3, running.LiveAgents().Count);
 
         // removeNodes 1 → the newest agent goes; RUNNING once the cloud has let it go.
         var shrinking = await user.RemoveNodes(id, 1);
@@ -110,7 +110,7 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         await user.Record(new VmOutcome.Terminated(Id(chosen)));
         running = await user.Service(id);
         Assert.Equal("RUNNING", running.Str("state"));
-        Assert.Equal(2, running.Agents().Count);
+        Assert.Equal(2, running.LiveAgents().Count);
         Assert.Equal("TERMINATED", Vm(running, chosen.Str("id")).Str("state"));
 
         // Only the nodes beyond the role's initial one may go.
@@ -121,7 +121,7 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         Assert.Equal(version, await user.StreamVersion(id));
 
         // A released VPN address is handed out again; VM numbers never are.
-        var readded = Assert.Single((await user.AddNodes(id, 1)).Agents(), n => n.Str("state") == "REQUESTED");
+        var readded = Assert.Single((await user.AddNodes(id, 1)).LiveAgents(), n => n.Str("state") == "REQUESTED");
         Assert.Equal(("172.16.0.4", "5"), (readded.Str("vpnAddress"), Suffix(readded)));
         running = await user.BootAll(id);
         Assert.Equal("RUNNING", running.Str("state"));
@@ -142,7 +142,7 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         var restarted = await user.Start(id);
         Assert.Equal("PROLOGUE", restarted.Str("state"));
         Assert.Equal(("6", "172.16.0.1"), (Suffix(restarted.Manager()), restarted.Manager().Str("vpnAddress")));
-        var newAgent = Assert.Single(restarted.Agents());
+        var newAgent = Assert.Single(restarted.LiveAgents());
         Assert.Equal(("7", "172.16.0.2"), (Suffix(newAgent), newAgent.Str("vpnAddress")));
         Assert.Equal(7, restarted.Items("nodes").Select(n => n.Str("name")).Distinct().Count());
         // Live ones first, then the VMs of the earlier run.
@@ -159,7 +159,7 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         var id = (await user.AddService(appId)).Str("id");
         var started = await user.Start(id);
         var manager = started.Manager();
-        var agent = Assert.Single(started.Agents());
+        var agent = Assert.Single(started.LiveAgents());
         await user.Record(new VmOutcome.Created(Id(manager), "p1", null));
 
         var stopping = await user.Stop(id);
@@ -201,7 +201,7 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         var (_, running) = await user.RunningService();
         var id = running.Str("id");
         var adding = await user.AddNodes(id, 2);
-        var fresh = adding.Agents().Where(n => n.Str("state") == "REQUESTED").ToList();
+        var fresh = adding.LiveAgents().Where(n => n.Str("state") == "REQUESTED").ToList();
         Assert.Equal(2, fresh.Count);
 
         await user.Stop(id);
@@ -225,7 +225,7 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         var id = (await user.AddService(appId, "php")).Str("id");
         var started = await user.Start(id);
         var manager = started.Manager();
-        var backend = Assert.Single(started.Agents());
+        var backend = Assert.Single(started.LiveAgents());
         await user.Record(new VmOutcome.Created(Id(manager), "p1", null));
         await user.Record(new VmOutcome.Ready(Id(manager), "127.0.0.1:9301"));
         await user.Record(new VmOutcome.Created(Id(backend), "p2", null));
@@ -278,14 +278,14 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         var user = await User();
         var (_, running) = await user.RunningService("mysql");
         var id = running.Str("id");
-        var lost = Assert.Single(running.Agents());
+        var lost = Assert.Single(running.LiveAgents());
 
         await user.Record(new VmOutcome.Lost(Id(lost), "gone at the cloud"));
 
         var adapting = await user.Service(id);
         Assert.Equal("ADAPTING", adapting.Str("state"));
         Assert.Equal(("LOST", "gone at the cloud"), (Vm(adapting, lost.Str("id")).Str("state"), Vm(adapting, lost.Str("id")).Str("stateReason")));
-        var replacement = Assert.Single(adapting.Agents());
+        var replacement = Assert.Single(adapting.LiveAgents());
         Assert.NotEqual(lost.Str("id"), replacement.Str("id"));
         Assert.Equal(("REQUESTED", "mysql", "AGENT", "default"),
             (replacement.Str("state"), replacement.Str("serviceRole"), replacement.Str("role"), replacement.Str("cloud")));
@@ -296,11 +296,11 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
 
         // Reported twice (a second reconciliation pass, say): nothing more happens.
         await user.Record(new VmOutcome.Lost(Id(lost), "gone at the cloud"));
-        Assert.Single((await user.Service(id)).Agents());
+        Assert.Single((await user.Service(id)).LiveAgents());
 
         var again = await user.BootAll(id);
         Assert.Equal("RUNNING", again.Str("state"));
-        Assert.Equal(replacement.Str("id"), Assert.Single(again.Agents()).Str("id"));
+        Assert.Equal(replacement.Str("id"), Assert.Single(again.LiveAgents()).Str("id"));
     }
 
     [Fact]
@@ -328,7 +328,7 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         var user = await User();
         var (_, running) = await user.RunningService();
         var id = running.Str("id");
-        var agent = Assert.Single(running.Agents());
+        var agent = Assert.Single(running.LiveAgents());
 
         await user.Record(new VmOutcome.Failed(Id(agent), "health check failed"));
 
@@ -336,7 +336,7 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         Assert.Equal("ADAPTING", adapting.Str("state"));
         Assert.Null(adapting.StrOrNull("stateReason"));
         Assert.Equal("FAILED", Vm(adapting, agent.Str("id")).Str("state"));
-        Assert.Single(adapting.Agents(), n => n.Str("state") == "REQUESTED");
+        Assert.Single(adapting.LiveAgents(), n => n.Str("state") == "REQUESTED");
         await user.TerminateAll(id);
         Assert.Equal("RUNNING", (await user.BootAll(id)).Str("state"));
     }
@@ -401,7 +401,7 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
 
         await user.Record(new VmOutcome.Lost(Id(running.Manager()), "gone"));
         Assert.Equal("EPILOGUE", (await user.Service(id)).Str("state"));
-        await user.Record(new VmOutcome.Terminated(Id(running.Agents()[0])));
+        await user.Record(new VmOutcome.Terminated(Id(running.LiveAgents()[0])));
 
         var stopped = await user.Service(id);
         Assert.Equal("STOPPED", stopped.Str("state"));
@@ -417,13 +417,13 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         var appId = await user.NewApplicationId();
         var id = (await user.AddService(appId)).Str("id");
         var started = await user.Start(id);
-        var agent = Assert.Single(started.Agents());
+        var agent = Assert.Single(started.LiveAgents());
 
         await user.Record(new VmOutcome.Lost(Id(agent), "never came up"));
 
         var still = await user.Service(id);
         Assert.Equal("PROLOGUE", still.Str("state"));
-        Assert.Equal("REQUESTED", Assert.Single(still.Agents()).Str("state"));
+        Assert.Equal("REQUESTED", Assert.Single(still.LiveAgents()).Str("state"));
         Assert.Equal("RUNNING", (await user.BootAll(id)).Str("state"));
     }
 
@@ -433,7 +433,7 @@ public sealed class ServiceLifecycleTests(DirectorApp app) : IClassFixture<Direc
         var user = await User();
         var (_, running) = await user.RunningService();
         var id = running.Str("id");
-        var fresh = Assert.Single((await user.AddNodes(id, 1)).Agents(), n => n.Str("state") == "REQUESTED");
+        var fresh = Assert.Single((await user.AddNodes(id, 1)).LiveAgents(), n => n.Str("state") == "REQUESTED");
 
         await user.Record(new VmOutcome.Failed(Id(fresh), "no IP"));
 

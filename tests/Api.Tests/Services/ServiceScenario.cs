@@ -60,36 +60,6 @@ public static class Ops
     public static object[] Nodes(int count, string? role = null, string? cloud = null) => [new { role, count, cloud }];
 }
 
-/// <summary>Reading the JSON answers without noise.</summary>
-public static class Json
-{
-    public static string Str(this JsonNode node, string key) => node[key]!.GetValue<string>();
-
-    public static string? StrOrNull(this JsonNode node, string key) => node[key]?.GetValue<string>();
-
-    public static int Int(this JsonNode node, string key) => node[key]!.GetValue<int>();
-
-    public static List<JsonNode> Items(this JsonNode node, string key) => node[key]!.AsArray().Select(n => n!).ToList();
-
-    public static string Code(this JsonObject error) => error["extensions"]!["code"]!.GetValue<string>();
-
-    public static string Message(this JsonObject error) => error["message"]!.GetValue<string>();
-
-    public static string? Field(this JsonObject error) => error["extensions"]?["field"]?.GetValue<string>();
-
-    /// <summary>VM states that still hold (or may hold) a machine.</summary>
-    public static readonly string[] LiveStates = ["REQUESTED", "PROVISIONING", "BOOTING", "RUNNING", "TERMINATING"];
-
-    public static List<JsonNode> LiveNodes(this JsonNode service) => service.Items("nodes").Where(n => LiveStates.Contains(n.Str("state"))).ToList();
-
-    public static List<JsonNode> Agents(this JsonNode service) => service.LiveNodes().Where(n => n.Str("role") == "AGENT").ToList();
-
-    public static JsonNode Manager(this JsonNode service) => Assert.Single(service.LiveNodes(), n => n.Str("role") == "MANAGER");
-
-    public static int Desired(this JsonNode service, string role) =>
-        service.Items("nodeCounts").Single(c => c.Str("role") == role).Int("count");
-}
-
 /// <summary>
 /// One user's view of the Director, plus the cloud side: VM outcomes go through the host's real
 /// <see cref="VmOutcomeRecorder"/>, since no cloud agent provisions anything yet.

@@ -119,7 +119,7 @@ public sealed class VpnConcurrencyTests(DirectorApp app) : IClassFixture<Directo
         var after = await user.Service(id);
         Assert.Equal("ADAPTING", after.Str("state"));
         Assert.Equal(2, after.Desired("node"));
-        Assert.Equal(2, after.Agents().Count);
+        Assert.Equal(2, after.LiveAgents().Count);
         Assert.Equal(3, await user.VmCount(id));
         Vpn.AssertUniqueAddressesInSubnet(after);
     }
@@ -142,7 +142,7 @@ public sealed class VpnConcurrencyTests(DirectorApp app) : IClassFixture<Directo
 
             var booted = await user.BootAll(id);
             Assert.Equal("RUNNING", booted.Str("state"));
-            Assert.Equal(expected, booted.Agents().Count);
+            Assert.Equal(expected, booted.LiveAgents().Count);
             Vpn.AssertUniqueAddressesInSubnet(booted);
         }
 
@@ -181,7 +181,7 @@ public sealed class VpnConcurrencyTests(DirectorApp app) : IClassFixture<Directo
         await user.AddNodes(id, 49);
         var full = await user.BootAll(id);
         Assert.Equal("RUNNING", full.Str("state"));
-        var lost = full.Agents();
+        var lost = full.LiveAgents();
         Assert.Equal(50, lost.Count);
 
         var results = await Vpn.InParallel(lost.Select(vm => (Func<Task>)(() =>
@@ -192,7 +192,7 @@ public sealed class VpnConcurrencyTests(DirectorApp app) : IClassFixture<Directo
         Assert.Equal("ADAPTING", adapting.Str("state"));
         Assert.Equal(50, adapting.Desired("node"));
         Assert.All(lost, vm => Assert.Equal("LOST", adapting.Items("nodes").Single(n => n.Str("id") == vm.Str("id")).Str("state")));
-        var replacements = adapting.Agents();
+        var replacements = adapting.LiveAgents();
         Assert.Equal(50, replacements.Count);
         Assert.All(replacements, r => Assert.Equal(("REQUESTED", "node"), (r.Str("state"), r.Str("serviceRole"))));
         Assert.DoesNotContain(replacements, r => lost.Any(l => l.Str("id") == r.Str("id")));
@@ -202,7 +202,7 @@ public sealed class VpnConcurrencyTests(DirectorApp app) : IClassFixture<Directo
 
         var again = await user.BootAll(id);
         Assert.Equal("RUNNING", again.Str("state"));
-        Assert.Equal(50, again.Agents().Count);
+        Assert.Equal(50, again.LiveAgents().Count);
     }
 
     [Fact]
@@ -213,7 +213,7 @@ public sealed class VpnConcurrencyTests(DirectorApp app) : IClassFixture<Directo
         var id = running.Str("id");
         await user.AddNodes(id, 9);
         var full = await user.BootAll(id);
-        var agents = full.Agents().OrderBy(n => n.Str("name").Length).ThenBy(n => n.Str("name"), StringComparer.Ordinal).ToList();
+        var agents = full.LiveAgents().OrderBy(n => n.Str("name").Length).ThenBy(n => n.Str("name"), StringComparer.Ordinal).ToList();
 
         var answers = new System.Collections.Concurrent.ConcurrentBag<GraphQLResponse>();
         var requests = new List<Func<Task>>
@@ -243,7 +243,7 @@ public sealed class VpnConcurrencyTests(DirectorApp app) : IClassFixture<Directo
 
         Assert.Equal("RUNNING", settled.Str("state"));
         Assert.All(settled.LiveNodes(), n => Assert.Equal("RUNNING", n.Str("state")));
-        Assert.Equal(settled.Desired("node"), settled.Agents().Count);
+        Assert.Equal(settled.Desired("node"), settled.LiveAgents().Count);
         Assert.All(agents.Take(5), vm => Assert.Equal("LOST", settled.Items("nodes").Single(n => n.Str("id") == vm.Str("id")).Str("state")));
     }
 }
@@ -339,13 +339,13 @@ public sealed class NoVpnTests(NoVpnApp app) : IClassFixture<NoVpnApp>
         Assert.All(started.LiveNodes(), n => Assert.Null(n.StrOrNull("vpnAddress")));
 
         Assert.Equal("RUNNING", (await user.BootAll(id)).Str("state"));
-        Assert.Equal(3, (await user.AddNodes(id, 2)).Agents().Count);
+        Assert.Equal(3, (await user.AddNodes(id, 2)).LiveAgents().Count);
         var running = await user.BootAll(id);
         Assert.Equal("RUNNING", running.Str("state"));
 
-        await user.Record(new VmOutcome.Lost(Guid.Parse(running.Agents()[0].Str("id")), "gone"));
+        await user.Record(new VmOutcome.Lost(Guid.Parse(running.LiveAgents()[0].Str("id")), "gone"));
         var replaced = await user.BootAll(id);
-        Assert.Equal(("RUNNING", 3), (replaced.Str("state"), replaced.Agents().Count));
+        Assert.Equal(("RUNNING", 3), (replaced.Str("state"), replaced.LiveAgents().Count));
         Assert.All(replaced.LiveNodes(), n => Assert.Null(n.StrOrNull("vpnAddress")));
         Assert.All(await user.Vms(appId), v => Assert.Null(v.StrOrNull("vpnAddress")));
 
@@ -398,7 +398,7 @@ public sealed class TinyVpnTests(TinyVpnApp app) : IClassFixture<TinyVpnApp>
 
         var started = await user.Start(id);
         Assert.Equal("10.0.0.8/29", started.Str("subnet"));
-        Assert.Equal(("10.0.0.9", "10.0.0.10"), (started.Manager().Str("vpnAddress"), started.Agents()[0].Str("vpnAddress")));
+        Assert.Equal(("10.0.0.9", "10.0.0.10"), (started.Manager().Str("vpnAddress"), started.LiveAgents()[0].Str("vpnAddress")));
         await user.BootAll(id);
         await user.AddNodes(id, 5);
         var full = await user.BootAll(id);
@@ -412,21 +412,21 @@ public sealed class TinyVpnTests(TinyVpnApp app) : IClassFixture<TinyVpnApp>
         Assert.Equal("RUNNING", (await user.Service(id)).Str("state"));
 
         // Every agent lost at once: each replacement takes the address its lost node gave back.
-        var lost = full.Agents();
+        var lost = full.LiveAgents();
         var results = await Vpn.InParallel(lost.Select(vm => (Func<Task>)(() =>
             user.Record(new VmOutcome.Lost(Guid.Parse(vm.Str("id")), "gone")))));
         Assert.All(results, r => Assert.True(r is null, $"the outcome was not recorded: {r}"));
         var replaced = await user.Service(id);
         Assert.Equal("ADAPTING", replaced.Str("state"));
-        Assert.Equal(6, replaced.Agents().Count);
+        Assert.Equal(6, replaced.LiveAgents().Count);
         Vpn.AssertUniqueAddressesInSubnet(replaced);
-        Assert.Equal(lost.Select(n => n.Str("vpnAddress")).Order(), replaced.Agents().Select(n => n.Str("vpnAddress")).Order());
+        Assert.Equal(lost.Select(n => n.Str("vpnAddress")).Order(), replaced.LiveAgents().Select(n => n.Str("vpnAddress")).Order());
         Assert.Equal("RUNNING", (await user.BootAll(id)).Str("state"));
 
         // Scaling in gives an address back; the next node takes it.
         var removed = Assert.Single((await user.RemoveNodes(id, 1)).LiveNodes(), n => n.Str("state") == "TERMINATING");
         await user.TerminateAll(id);
-        var readded = Assert.Single((await user.AddNodes(id, 1)).Agents(), n => n.Str("state") == "REQUESTED");
+        var readded = Assert.Single((await user.AddNodes(id, 1)).LiveAgents(), n => n.Str("state") == "REQUESTED");
         Assert.Equal(removed.Str("vpnAddress"), readded.Str("vpnAddress"));
     }
 }

@@ -103,7 +103,8 @@ public sealed class LiveFeedTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         await user.Ok("mutation { createApplication(name: \"after\") { id } }");
 
         var all = await AllMySequences(app, user, resumeFrom);
-        await Eventually(() => seen.Count >= all.Count);
+        // A subscription frame is no Wolverine message to track: the shared bounded wait.
+        await Wait.Until(() => seen.Count >= all.Count, "every event seen by the subscriber", Wait.Short);
         Assert.Equal(all, seen.ToList());
     }
 
@@ -117,7 +118,7 @@ public sealed class LiveFeedTests(TwoNodes nodes) : IClassFixture<TwoNodes>
             data => seen.Enqueue(data.GetProperty("events").GetProperty("type").GetString()!));
 
         await user.Ok("mutation { createApplication(name: \"cross-node\") { id } }");
-        await Eventually(() => seen.Contains("ApplicationCreated"));
+        await Wait.Until(() => seen.Contains("ApplicationCreated"), "the other node's subscriber sees the change", Wait.Short);
     }
 
     [Fact]
@@ -136,7 +137,7 @@ public sealed class LiveFeedTests(TwoNodes nodes) : IClassFixture<TwoNodes>
             await ann.Ok("mutation($n: String!) { createApplication(name: $n) { id } }", new { n = $"ann-{i}" });
         }
 
-        await Eventually(() => annSees.Count(d => d.Contains("ann-")) >= 5);
+        await Wait.Until(() => annSees.Count(d => d.Contains("ann-")) >= 5, "ann sees her five applications", Wait.Short);
         Assert.DoesNotContain(annSees, d => d.Contains("bob-"));
     }
 
@@ -148,7 +149,7 @@ public sealed class LiveFeedTests(TwoNodes nodes) : IClassFixture<TwoNodes>
         var errors = new ConcurrentQueue<string>();
         using var subscription = await Subscribe(app, user, "subscription { events { type } }", null, _ => { }, errors.Enqueue);
         await user.Ok("mutation { logout }");
-        await Eventually(() => errors.Any(e => e.Contains("UNAUTHENTICATED") || e.Contains("session ended")));
+        await Wait.Until(() => errors.Any(e => e.Contains("UNAUTHENTICATED") || e.Contains("session ended")), "the subscription ended", Wait.Short);
     }
 
     private static async Task<List<long>> AllMySequences(DirectorApp app, GraphQLClient user, long after)
@@ -207,11 +208,5 @@ public sealed class LiveFeedTests(TwoNodes nodes) : IClassFixture<TwoNodes>
             stream.Dispose();
             _ = scope.DisposeAsync();
         }
-    }
-
-    private static async Task Eventually(Func<bool> condition)
-    {
-        for (var i = 0; i < 300 && !condition(); i++) await Task.Delay(100, Ct);
-        Assert.True(condition(), "condition not met within 30 s");
     }
 }

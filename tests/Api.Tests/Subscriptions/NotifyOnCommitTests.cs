@@ -37,7 +37,7 @@ public sealed class NotifyOnCommitTests
             }
 
             // Commits that land while a NOTIFY is on its way share the next one: five commits make two attempts at least.
-            await Wait.Until(() => Task.FromResult(log.Entries.Count), n => n >= 2, Wait.Short, "two NOTIFY attempts");
+            await Wait.Until(() => log.Entries.Count, n => n >= 2, Wait.Short, "two NOTIFY attempts");
             Assert.Single(log.Entries, e => e.Level == LogLevel.Warning);
             Assert.Equal(LogLevel.Warning, log.Entries.First().Level);
             Assert.All(log.Entries.Skip(1), e => Assert.Equal(LogLevel.Debug, e.Level));

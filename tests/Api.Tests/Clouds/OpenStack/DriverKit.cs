@@ -23,16 +23,8 @@ internal static class DriverKit
             new BootContext(id, name, "agent", null, "helloworld", null, null, [], null, "http://127.0.0.1:1", "credential"), userData);
     }
 
-    /// <summary>Polls the driver's readiness check until it answers true (or throws); false after the timeout.</summary>
-    public static async Task<bool> BecomesReady(ICloudDriver driver, CloudVm vm, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await driver.IsReady(vm, Ct)) return true;
-            await Task.Delay(100, Ct);
-        }
-
-        return false;
-    }
+    /// <summary>Polls the driver's readiness check (a fake cloud and an agent port, no Wolverine message) until it answers
+    /// true or throws; fails after the timeout.</summary>
+    public static Task BecomesReady(ICloudDriver driver, CloudVm vm, TimeSpan timeout) =>
+        Wait.Eventually(() => driver.IsReady(vm, Ct), timeout, $"{vm.Name} ready");
 }

@@ -172,26 +172,13 @@ public sealed class StreamingTests(StreamingTestApp app) : IClassFixture<Streami
         }
     }
 
-    [Fact]
-    public async Task the_graphql_ws_client_receives_a_finite_stream_and_its_completion()
+    [Theory]
+    [InlineData("ws-client.mjs")]
+    [InlineData("sse-client.mjs")]
+    public async Task the_graphql_ws_and_sse_clients_receive_a_finite_stream_and_its_completion(string client)
     {
         var user = await app.NewUser();
-        var output = await NodeClient.Run("ws-client.mjs", app.WebSocketUri, new
-        {
-            authorization = "Bearer " + user.Token,
-            operations = new[] { new { query = "subscription { ticks(count: 3) }" } },
-        });
-        var op = output["operations"]![0]!;
-        Assert.Equal("server", op["ended"]!.GetValue<string>());
-        Assert.Null(op["error"]);
-        Assert.Equal([1, 2, 3], op["results"]!.AsArray().Select(r => r!["data"]!["ticks"]!.GetValue<int>()));
-    }
-
-    [Fact]
-    public async Task the_graphql_sse_client_receives_a_finite_stream_and_its_completion()
-    {
-        var user = await app.NewUser();
-        var output = await NodeClient.Run("sse-client.mjs", app.GraphQLUri, new
+        var output = await NodeClient.Run(client, client == "ws-client.mjs" ? app.WebSocketUri : app.GraphQLUri, new
         {
             authorization = "Bearer " + user.Token,
             operations = new[] { new { query = "subscription { ticks(count: 3) }" } },

@@ -371,19 +371,6 @@ public sealed class WsClient : IAsyncDisposable
     }
 }
 
-public static class Wait
-{
-    public static async Task Until(Func<bool> condition, string what, TimeSpan? within = null)
-    {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(15));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out waiting until {what}");
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-    }
-}
-
 /// <summary>Runs one of the Node clients of tests/js and returns what it printed.</summary>
 public static class NodeClient
 {
