@@ -156,8 +156,24 @@ public sealed class FileCommandTests(FilesDirectorApp director) : IClassFixture<
         Assert.Equal(["ARCHIVE", "STARTUP_SCRIPT"], shown.Column("KIND").Order(StringComparer.Ordinal));
         Assert.Equal(Sha256(script)[..12], shown.Column("SHA-256")[shown.Column("KIND").ToList().IndexOf("STARTUP_SCRIPT")]);
 
+        // The Director's own words, as they come.
         var refused = await ann.Fails(1, "(CONFLICT)", "file", "delete", "start.sh");
-        Assert.StartsWith("error: ", refused.Err);
+        Assert.StartsWith("error: File ", refused.Err);
+        Assert.Contains("is a startup script or archive of service", refused.Err);
         Assert.Contains("start.sh", (await ann.Ok("file", "list")).Out);
+    }
+
+    [Fact]
+    public async Task completion_offers_file_names_for_a_file_argument_and_the_service_file_options()
+    {
+        var ann = await director.NewUser();
+        await ann.Ok("file", "upload", LocalFile("start.sh", [1]));
+        await ann.Ok("file", "upload", LocalFile("site.tar.gz", [2]));
+        await ann.Ok("file", "upload", LocalFile("other.txt", [3]));
+
+        static IEnumerable<string> Lines(CpsResult r) => r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal);
+        Assert.Equal(["link", "list"], Lines(await ann.Ok("__complete", "--", "file", "l")));
+        Assert.Equal(["site.tar.gz", "start.sh"], Lines(await ann.Ok("__complete", "--", "file", "delete", "s")));
+        Assert.Equal(["site.tar.gz"], Lines(await ann.Ok("__complete", "--", "service", "file", "web", "--archive", "si")));
     }
 }
