@@ -75,7 +75,9 @@ public sealed class DirectorClient(Uri director, string? token, TimeSpan timeout
                 content.Add(part, files[i].Part, Path.GetFileName(files[i].Path));
             }
 
-            return await Post(content, UploadTimeout, ct);
+            // Expect: 100-continue: a refusal that comes before the body is read (not signed in, larger than
+            // Files:MaxBytes) is answered before a byte of the file is sent, not as a connection cut mid-upload.
+            return await Post(content, UploadTimeout, ct, expectContinue: true);
         }
         finally
         {
@@ -97,9 +99,10 @@ public sealed class DirectorClient(Uri director, string? token, TimeSpan timeout
         }
     }
 
-    private async Task<JsonObject> Post(HttpContent content, TimeSpan limit, CancellationToken ct)
+    private async Task<JsonObject> Post(HttpContent content, TimeSpan limit, CancellationToken ct, bool expectContinue = false)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = content };
+        if (expectContinue) request.Headers.ExpectContinue = true;
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
 

@@ -6,12 +6,18 @@ using Xunit;
 
 namespace Conpaas.Cli.Tests;
 
-/// <summary>A Director whose data files go to a temporary folder of their own (not ~/.conpaas/files).</summary>
+/// <summary>A Director whose data files go to a temporary folder of their own (not ~/.conpaas/files), 4 MiB per upload.</summary>
 public sealed class FilesDirectorApp : DirectorApp
 {
+    public const long MaxBytes = 4 * 1024 * 1024;
+
     public string Folder { get; } = Directory.CreateTempSubdirectory("cps-files-").FullName;
 
-    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?> { ["Files:Folder"] = Folder };
+    protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Files:Folder"] = Folder,
+        ["Files:MaxBytes"] = MaxBytes.ToString(),
+    };
 
     public override async ValueTask DisposeAsync()
     {
@@ -99,6 +105,12 @@ public sealed class FileCommandTests(FilesDirectorApp director) : IClassFixture<
         Assert.Equal(bytes.Length, file["size"]!.GetValue<long>());
         Assert.Equal(Sha256(bytes), file["sha256"]!.GetValue<string>());
         Assert.Equal(["3.0 MiB"], (await ann.Ok("file", "list")).Column("SIZE"));
+
+        // Past Files:MaxBytes the Director's own answer is shown, not a connection cut off mid-upload.
+        var tooLarge = await ann.Fails(1, $"error: The files are larger than Files:MaxBytes ({FilesDirectorApp.MaxBytes} bytes)",
+            "file", "upload", LocalFile("big.bin", new byte[FilesDirectorApp.MaxBytes + 1]));
+        Assert.Empty(tooLarge.Out);
+        Assert.Single((await ann.Json("file", "list"))["files"]!["files"]!.AsArray());
     }
 
     [Fact]
