@@ -31,6 +31,7 @@ public static class Cli
         root.Subcommands.Add(ApplicationCommands.Build(globals));
         root.Subcommands.Add(ServiceCommands.Build(globals));
         foreach (var command in DirectorCommands.Build(globals)) root.Subcommands.Add(command);
+        root.Subcommands.Add(FileCommands.Build(globals));
         root.Subcommands.Add(CertificateCommands.Build(globals));
         root.Subcommands.Add(AdminCommands.Build(globals));
         root.Subcommands.Add(LiveCommands.Events(globals));

@@ -71,6 +71,10 @@ internal sealed class CommandContext : IDisposable
 
     public Task<JsonObject> Send(string query, object? variables = null) => _client.Send(query, variables, Cancellation);
 
+    /// <summary>One operation with one file, streamed from <paramref name="path"/> into the variable <paramref name="variable"/> (a null in <paramref name="variables"/>).</summary>
+    public Task<JsonObject> Upload(string query, IDictionary<string, object?> variables, string variable, string path) =>
+        _client.Upload(query, variables, [("0", "variables." + variable, path)], Cancellation);
+
     /// <summary>A plain-text resource of the Director, e.g. "ca/certificate".</summary>
     public Task<string> GetText(string path) => _client.GetText(path, Cancellation);
 

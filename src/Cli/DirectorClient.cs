@@ -13,7 +13,8 @@ namespace Conpaas.Cli;
 /// <param name="trustedCa">a CA certificate (PEM) that alone is trusted for an https Director, as <c>curl --cacert</c>; null: the system's roots</param>
 public sealed class DirectorClient(Uri director, string? token, TimeSpan timeout, string? trustedCa = null) : IDisposable
 {
-    private readonly HttpClient _http = new(Handler(trustedCa)) { Timeout = timeout };
+    // Each request has its own time limit (an upload takes longer than an operation).
+    private readonly HttpClient _http = new(Handler(trustedCa)) { Timeout = Timeout.InfiniteTimeSpan };
 
     /// <summary>A handler that trusts <paramref name="caPem"/> and nothing else (the system's roots when null).</summary>
     public static SocketsHttpHandler Handler(string? caPem)
@@ -42,22 +43,77 @@ public sealed class DirectorClient(Uri director, string? token, TimeSpan timeout
     public Uri Director { get; } = director;
     public Uri Endpoint { get; } = new(director, "graphql");
 
+    /// <summary>How long an upload may take, its answer included: far longer than one operation, the file is on its way.</summary>
+    public static readonly TimeSpan UploadTimeout = TimeSpan.FromMinutes(10);
+
     /// <summary>The operation's <c>data</c>; a GraphQL error becomes <see cref="CliError.Refused"/> with its extensions.code.</summary>
-    public async Task<JsonObject> Send(string query, object? variables, CancellationToken ct)
+    public Task<JsonObject> Send(string query, object? variables, CancellationToken ct) =>
+        Post(JsonContent.Create(new { query, variables }), timeout, ct);
+
+    /// <summary>
+    /// One operation with files, as the GraphQL multipart request spec sends it: a part <c>operations</c> (the request,
+    /// a null where each file goes), a part <c>map</c> (part name → variable paths), then the file parts in that order,
+    /// each streamed from its file as the request goes out. The answer is read as <see cref="Send"/> reads it.
+    /// </summary>
+    /// <param name="files">per part name ("0", "1", …): the variable path it fills (e.g. "variables.f") and the local file</param>
+    public async Task<JsonObject> Upload(string query, IDictionary<string, object?> variables,
+        IReadOnlyList<(string Part, string VariablePath, string Path)> files, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint)
+        var streams = new List<FileStream>();
+        try
         {
-            Content = JsonContent.Create(new { query, variables }),
-        };
+            foreach (var file in files) streams.Add(OpenForUpload(file.Path));
+            using var content = new MultipartFormDataContent();
+            content.Add(new StringContent(JsonSerializer.Serialize(new { query, variables }), System.Text.Encoding.UTF8, "application/json"), "operations");
+            content.Add(new StringContent(JsonSerializer.Serialize(files.ToDictionary(f => f.Part, f => new[] { f.VariablePath })),
+                System.Text.Encoding.UTF8, "application/json"), "map");
+            for (var i = 0; i < files.Count; i++)
+            {
+                var part = new StreamContent(streams[i], 64 * 1024);
+                part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                // Sets filename and filename* (RFC 5987, UTF-8): a name that is not ASCII arrives intact.
+                content.Add(part, files[i].Part, Path.GetFileName(files[i].Path));
+            }
+
+            // Expect: 100-continue: a refusal that comes before the body is read (not signed in, larger than
+            // Files:MaxBytes) is answered before a byte of the file is sent, not as a connection cut mid-upload.
+            return await Post(content, UploadTimeout, ct, expectContinue: true);
+        }
+        finally
+        {
+            foreach (var stream in streams) await stream.DisposeAsync();
+        }
+    }
+
+    /// <summary>A local file to send, opened for sequential reading; a missing or unreadable one is a usage error before anything is sent.</summary>
+    private static FileStream OpenForUpload(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path)) throw CliError.BadUsage($"{path} is a folder, not a file");
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw CliError.BadUsage($"Cannot read {path}: {(ex is FileNotFoundException or DirectoryNotFoundException ? "no such file" : ex.Message)}");
+        }
+    }
+
+    private async Task<JsonObject> Post(HttpContent content, TimeSpan limit, CancellationToken ct, bool expectContinue = false)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = content };
+        if (expectContinue) request.Headers.ExpectContinue = true;
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
         HttpResponseMessage response;
         string body;
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timer.CancelAfter(limit);
         try
         {
-            response = await _http.SendAsync(request, ct);
-            body = await response.Content.ReadAsStringAsync(ct);
+            response = await _http.SendAsync(request, timer.Token);
+            body = await response.Content.ReadAsStringAsync(timer.Token);
         }
         catch (HttpRequestException ex) when (ex.InnerException is AuthenticationException)
         {
@@ -68,9 +124,9 @@ public sealed class DirectorClient(Uri director, string? token, TimeSpan timeout
         {
             throw CliError.Unreachable(Endpoint.ToString(), ex.InnerException?.Message ?? ex.Message);
         }
-        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw CliError.Unreachable(Endpoint.ToString(), $"no answer within {timeout.TotalSeconds:0} s");
+            throw CliError.Unreachable(Endpoint.ToString(), $"no answer within {limit.TotalSeconds:0} s");
         }
 
         using (response)
@@ -93,16 +149,18 @@ public sealed class DirectorClient(Uri director, string? token, TimeSpan timeout
         var url = new Uri(Director, path);
         try
         {
-            using var response = await _http.GetAsync(url, ct);
+            using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timer.CancelAfter(timeout);
+            using var response = await _http.GetAsync(url, timer.Token);
             if (response.StatusCode == HttpStatusCode.NotFound) return null;
-            var text = await response.Content.ReadAsStringAsync(ct);
+            var text = await response.Content.ReadAsStringAsync(timer.Token);
             return response.IsSuccessStatusCode ? text : throw CliError.Unreachable(url.ToString(), $"it answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
         }
         catch (HttpRequestException ex)
         {
             throw CliError.Unreachable(url.ToString(), ex.InnerException?.Message ?? ex.Message);
         }
-        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             throw CliError.Unreachable(url.ToString(), $"no answer within {timeout.TotalSeconds:0} s");
         }

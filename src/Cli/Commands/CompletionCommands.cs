@@ -5,7 +5,7 @@ namespace Conpaas.Cli.Commands;
 
 /// <summary>
 /// cps completion bash|zsh prints a script that completes cps's words by asking cps itself (the hidden cps __complete):
-/// commands and options from the command tree, application and service names from the Director.
+/// commands and options from the command tree, application, service and file names from the Director.
 /// </summary>
 internal static class CompletionCommands
 {
@@ -57,21 +57,30 @@ internal static class CompletionCommands
         var before = root.Parse(words[..^1]);
         var previous = words.Length > 1 ? words[^2] : null;
 
-        IEnumerable<string> candidates = previous is "-a" or "--application" ? [] : root.Parse(words).GetCompletions().Select(c => c.Label);
-        var wanted = previous is "-a" or "--application" ? "APP"
-            : typing.StartsWith('-') ? null
-            : before.CommandResult.Command.Arguments.FirstOrDefault(a => a.Name is "APP" or "SERVICE" && before.GetResult(a) is not { Tokens.Count: > 0 })?.Name;
-        if (wanted is not null) candidates = candidates.Concat(await Names(ctx, wanted == "SERVICE"));
+        // An option's value: an application, or one of the caller's files.
+        var forOption = previous switch
+        {
+            "-a" or "--application" => "APP",
+            "--startup-script" or "--archive" => "FILE",
+            _ => null,
+        };
+        IEnumerable<string> candidates = forOption is not null ? [] : root.Parse(words).GetCompletions().Select(c => c.Label);
+        var wanted = forOption
+            ?? (typing.StartsWith('-') ? null
+            : before.CommandResult.Command.Arguments.FirstOrDefault(a => a.Name is "APP" or "SERVICE" or "FILE" && before.GetResult(a) is not { Tokens.Count: > 0 })?.Name);
+        if (wanted is not null) candidates = candidates.Concat(await Names(ctx, wanted));
         return candidates.Where(c => c.StartsWith(typing, StringComparison.Ordinal) && !c.StartsWith("__", StringComparison.Ordinal)).Distinct();
     }
 
-    /// <summary>The caller's application (or service) names; none when the Director cannot say (completion stays quiet).</summary>
-    private static async Task<IEnumerable<string>> Names(CommandContext ctx, bool services)
+    /// <summary>The caller's application, service or file names (<paramref name="kind"/>: APP, SERVICE, FILE); none when the Director cannot say (completion stays quiet).</summary>
+    private static async Task<IEnumerable<string>> Names(CommandContext ctx, string kind)
     {
         try
         {
+            if (kind == "FILE")
+                return (await ctx.Send("{ files(first: 1000) { files { name } } }"))["files"].Array("files").Select(f => f.Text("name")!);
             var apps = (await ctx.Send("{ applications { name services { name } } }")).Array("applications");
-            return services
+            return kind == "SERVICE"
                 ? apps.SelectMany(a => a.Array("services")).Select(s => s.Text("name")!)
                 : apps.Select(a => a.Text("name")!);
         }

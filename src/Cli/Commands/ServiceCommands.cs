@@ -15,6 +15,7 @@ internal static class ServiceCommands
     {
         Types(g), List(g), Add(g), ServiceLifecycle.Start(g), ServiceLifecycle.Stop(g), Remove(g), Rename(g),
         ServiceNodes.AddNodes(g), ServiceNodes.RemoveNodes(g), Info(g), History(g), LiveCommands.WatchService(g),
+        FileCommands.ServiceFile(g),
     };
 
     public static Argument<string> ServiceArgument() => new("SERVICE") { Description = "The service's id, or its name (or sid with -a)" };
