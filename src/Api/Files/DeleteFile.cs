@@ -18,9 +18,9 @@ public static class DeleteFileHandler
         var file = await session.LoadAsync<FileView>(command.FileId, ct);
         if (file is null || file.OwnerId != command.By.UserId) throw FileRules.NotFound(command.FileId).ToException();
         // A service would boot without its script or archive: it must be given another one first.
-        var user = await session.Query<ServiceFilesView>().Where(v => v.FileIds.Contains(command.FileId)).FirstOrDefaultAsync(ct);
-        if (user is not null)
-            throw DomainError.Conflict($"File {file.Id} is a startup script or archive of service {user.Id}: set another file there first", "id").ToException();
+        var usedBy = await session.Query<ServiceFilesView>().Where(v => v.FileIds.Contains(command.FileId)).FirstOrDefaultAsync(ct);
+        if (usedBy is not null)
+            throw DomainError.Conflict($"File {file.Id} is a startup script or archive of service {usedBy.Id}: set another file there first", "id").ToException();
 
         owner.AppendOne(new FileDeleted(file.Id, file.OwnerId, file.Sha256, command.At));
         return file;
