@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using Conpaas.Api.Tests.Infrastructure;
 using Conpaas.Api.Tests.Services;
 using Xunit;
@@ -21,7 +19,7 @@ public sealed class CommitStatementsTests(DirectorApp app) : IClassFixture<Direc
         var applicationId = await scenario.NewApplicationId();
         await scenario.Start((await scenario.AddService(applicationId)).Str("id"));
 
-        var statements = await Statements(scenario.Client,
+        var (statements, _) = await RequestStatements.Of(app, scenario.Client.Token,
             "mutation($id: ID!, $name: String!) { renameApplication(id: $id, name: $name) { id name version } }", new { id = applicationId, name = "renamed-" + Guid.NewGuid().ToString("N")[..6] });
 
         Assert.Contains(statements, s => s.Contains("mt_quick_append_events", StringComparison.Ordinal));
@@ -30,29 +28,5 @@ public sealed class CommitStatementsTests(DirectorApp app) : IClassFixture<Direc
                                                || s.Contains("mt_doc_service as", StringComparison.Ordinal));
         // The authentication's one read of the caller (through the session view) and nothing else of users.
         Assert.Single(statements, s => s.Contains("mt_doc_user", StringComparison.Ordinal));
-    }
-
-    /// <summary>The PostgreSQL commands run for one request, found by the trace id the request carries.</summary>
-    private async Task<List<string>> Statements(GraphQLClient client, string query, object variables)
-    {
-        var trace = ActivityTraceId.CreateRandom();
-        var commands = new ConcurrentBag<string>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name is "Npgsql" or "Microsoft.AspNetCore",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a =>
-            {
-                if (a.Source.Name == "Npgsql" && a.TraceId == trace)
-                    commands.Add((a.GetTagItem("db.query.text") ?? a.GetTagItem("db.statement"))?.ToString() ?? a.DisplayName);
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
-
-        using var http = app.Http();
-        http.DefaultRequestHeaders.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
-        var token = client.Token;
-        await new GraphQLClient(http, token).Ok(query, variables);
-        return [.. commands];
     }
 }

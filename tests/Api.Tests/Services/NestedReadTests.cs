@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Conpaas.Api.Tests.Infrastructure;
 using Xunit;
@@ -97,26 +95,10 @@ public sealed class NestedReadTests(DirectorApp app) : IClassFixture<DirectorApp
         return count;
     }
 
-    /// <summary>The PostgreSQL commands run for one request, found by the trace id the request carries, and its data.</summary>
+    /// <summary>The PostgreSQL commands run for one request, and its data.</summary>
     private async Task<(int Count, JsonNode Data)> RoundTrips(ServiceScenario scenario, string query, object? variables)
     {
-        var trace = ActivityTraceId.CreateRandom();
-        var commands = new ConcurrentBag<Activity>();
-        using var listener = new ActivityListener
-        {
-            // The request's own activity carries the trace into the resolvers; Npgsql starts one per command.
-            ShouldListenTo = source => source.Name is "Npgsql" or "Microsoft.AspNetCore",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = a =>
-            {
-                if (a.Source.Name == "Npgsql" && a.TraceId == trace) commands.Add(a);
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
-
-        using var http = app.Http();
-        http.DefaultRequestHeaders.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
-        var data = await new GraphQLClient(http, scenario.Client.Token).Ok(query, variables);
-        return (commands.Count, data);
+        var (statements, data) = await RequestStatements.Of(app, scenario.Client.Token, query, variables);
+        return (statements.Count, data);
     }
 }
