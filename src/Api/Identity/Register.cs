@@ -55,7 +55,8 @@ public static class RegisterHandler
         }
 
         var user = events.Aggregate((User?)null, User.After)!;
-        user.Version = events.Length;
+        // The version the inline projection stamps: that of the last event that evolves the user (a linked identity does not).
+        user.Version = Array.FindLastIndex(events, e => e is IEvolves<User>) + 1;
         return user;
     }
 

@@ -169,14 +169,16 @@ public sealed class Reads(IQuerySession session, Caller caller)
         return found;
     }
 
-    /// <summary>How a type is rebuilt from its stream's events: the domain's one dispatch (which the inline projections and
-    /// so Marten's AggregateStreamAsync delegate to), then the stream version that Marten stamps on the aggregate.</summary>
+    /// <summary>How a type is rebuilt from its stream's events as its inline projection builds it: the events that evolve
+    /// it (<see cref="Domain.IEvolves{T}"/>) through the domain's one dispatch, then the version of the last of them, which
+    /// Marten stamps on the aggregate.</summary>
     private sealed record Fold<T>(Func<T?, object, T?> After, Action<T, int> Stamp) where T : class
     {
         public T? Rebuild(IReadOnlyList<IEvent> events)
         {
-            var state = events.Aggregate(default(T), (s, e) => After(s, e.Data));
-            if (state is not null) Stamp(state, (int)events[^1].Version);
+            var applied = events.Where(e => e.Data is Domain.IEvolves<T>).ToList();
+            var state = applied.Aggregate(default(T), (s, e) => After(s, e.Data));
+            if (state is not null) Stamp(state, (int)applied[^1].Version);
             return state;
         }
     }
