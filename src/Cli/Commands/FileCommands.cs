@@ -78,7 +78,7 @@ internal static class FileCommands
         var command = new Command("delete", "Delete one of your files (refused while a service uses it)") { target };
         g.Handle(command, async (ctx, r) =>
         {
-            var file = await Find(ctx, r.GetValue(target)!);
+            var file = Find(await All(ctx), r.GetValue(target)!);
             var data = await ctx.Send("mutation($id: ID!) { deleteFile(id: $id) }", new { id = file.Text("id") });
             ctx.Confirm(data, $"File '{file.Text("name")}' deleted");
         });
@@ -97,7 +97,7 @@ internal static class FileCommands
         var command = new Command("link", "Print a URL that serves the file once, to anyone, within --ttl seconds (then 404, or 410 once expired)") { target, ttl };
         g.Handle(command, async (ctx, r) =>
         {
-            var file = await Find(ctx, r.GetValue(target)!);
+            var file = Find(await All(ctx), r.GetValue(target)!);
             var data = await ctx.Send("mutation($id: ID!, $ttl: Int!) { fileLink(id: $id, ttlSeconds: $ttl) }",
                 new { id = file.Text("id"), ttl = r.GetValue(ttl) });
             // The URL alone on standard output, even with --quiet: it is what was asked for (LINK=$(cps file link …)).
@@ -150,8 +150,8 @@ internal static class FileCommands
             }
 
             // Every name resolved before anything is set: a typo in the second one changes nothing.
-            var resolved = new List<(string Kind, JsonNode File)>();
-            foreach (var (kind, file) in wanted) resolved.Add((kind, await Find(ctx, file)));
+            var mine = await All(ctx);
+            var resolved = wanted.Select(w => (w.Kind, File: Find(mine, w.File))).ToList();
             var set = new JsonArray();
             foreach (var (kind, file) in resolved)
             {
@@ -183,9 +183,8 @@ internal static class FileCommands
     }
 
     /// <summary>One of the caller's files by id, or by a name exactly one of them has (as a manifest names it).</summary>
-    public static async Task<JsonNode> Find(CommandContext ctx, string given)
+    private static JsonNode Find(IReadOnlyList<JsonNode> files, string given)
     {
-        var files = await All(ctx);
         if (Guid.TryParse(given, out var id))
             return files.FirstOrDefault(f => Guid.TryParse(f.Text("id"), out var other) && other == id)
                    ?? throw CliError.Refused($"Unknown file id {given}", "NOT_FOUND");
