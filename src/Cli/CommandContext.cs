@@ -123,13 +123,19 @@ internal sealed class CommandContext : IDisposable
     /// <summary>A password from the option, else $CPS_PASSWORD, else asked for on the terminal.</summary>
     public string Password(string? given, bool confirm)
     {
-        if (given is not null) return given;
-        if (Env("CPS_PASSWORD") is { } fromEnvironment) return fromEnvironment;
-        if (_readSecret is null)
-            throw CliError.BadUsage("No password: give --password, set CPS_PASSWORD, or run cps in a terminal to be asked");
-        var password = _readSecret("Password: ") ?? "";
-        if (confirm && _readSecret("Repeat password: ") != password) throw CliError.BadUsage("The passwords do not match");
+        var password = Secret(given, "password", "--password", "CPS_PASSWORD", "Password: ");
+        if (given is null && Env("CPS_PASSWORD") is null && confirm && _readSecret!("Repeat password: ") != password)
+            throw CliError.BadUsage("The passwords do not match");
         return password;
+    }
+
+    /// <summary>A secret from its option, else the environment variable, else asked for on the terminal without echo.</summary>
+    public string Secret(string? given, string what, string option, string variable, string prompt)
+    {
+        if (given is not null) return given;
+        if (Env(variable) is { } fromEnvironment) return fromEnvironment;
+        if (_readSecret is null) throw CliError.BadUsage($"No {what}: give {option}, set {variable}, or run cps in a terminal to be asked");
+        return _readSecret(prompt) ?? "";
     }
 
     public void Dispose() => _client.Dispose();

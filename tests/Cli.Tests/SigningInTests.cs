@@ -102,4 +102,33 @@ public sealed class SigningInTests(DirectorApp director) : IClassFixture<Directo
         await shell.Fails(1, $"error: Username '{name}' is already taken (CONFLICT)",
             "register", name, "--email", $"other-{name}@example.org", "--password", Cps.PasswordOf(name), "--director", Url);
     }
+
+    [Fact]
+    public async Task passwd_changes_the_password_with_the_current_one_and_keeps_this_session()
+    {
+        var name = NewName();
+        var shell = director.NewShell();
+        await shell.Ok("register", name, "--email", $"{name}@example.org", "--password", Cps.PasswordOf(name), "--director", Url);
+        await shell.Ok("login", name, "--password", Cps.PasswordOf(name), "--director", Url);
+
+        await shell.Fails(1, "error: The old password is not correct", "passwd", "--old", "not-the-password", "--password", "brand-new-pw-1");
+        // An account with a password cannot be given a first one.
+        await shell.Fails(1, "changePassword", "passwd", "--first", "--password", "brand-new-pw-1");
+        var changed = await shell.Ok("passwd", "--old", Cps.PasswordOf(name), "--password", "brand-new-pw-1");
+
+        Assert.Contains($"Password changed for {name}", changed.Out);
+        await shell.Ok("whoami");
+        var other = director.NewShell();
+        await other.Fails(1, "UNAUTHENTICATED", "login", name, "--password", Cps.PasswordOf(name), "--director", Url);
+        await other.Ok("login", name, "--password", "brand-new-pw-1", "--director", Url);
+    }
+
+    [Fact]
+    public async Task passwd_without_the_current_password_and_without_a_terminal_is_a_usage_error_and_sends_nothing()
+    {
+        var shell = await director.NewUser();
+        await shell.Fails(2, "error: No current password: give --old, set CPS_OLD_PASSWORD, or run cps in a terminal to be asked (USAGE)",
+            "passwd", "--password", "brand-new-pw-1");
+        await shell.Fails(2, "give no --old", "passwd", "--first", "--old", "x", "--password", "brand-new-pw-1");
+    }
 }

@@ -3,10 +3,10 @@ using System.Text.Json.Nodes;
 
 namespace Conpaas.Cli.Commands;
 
-/// <summary>login, logout, whoami, register: who cps acts as, remembered in ~/.conpaas/cps.json.</summary>
+/// <summary>login, logout, whoami, register, passwd: who cps acts as, remembered in ~/.conpaas/cps.json.</summary>
 internal static class UserCommands
 {
-    public static IEnumerable<Command> Build(Globals g) => [Login(g), Logout(g), WhoAmI(g), Register(g)];
+    public static IEnumerable<Command> Build(Globals g) => [Login(g), Logout(g), WhoAmI(g), Register(g), Passwd(g)];
 
     private static Option<string?> PasswordOption() => new("--password", "-p")
     {
@@ -101,6 +101,34 @@ internal static class UserCommands
             var registered = data["register"];
             ctx.Confirm(data,
                 $"User {registered.Text("username")} registered with {registered.Text("credit")} credit at {ctx.DirectorName}; now: cps login {registered.Text("username")}");
+        });
+        return command;
+    }
+
+    private static Command Passwd(Globals g)
+    {
+        var password = new Option<string?>("--password", "-p") { Description = "The new password (else $CPS_PASSWORD, else asked for twice without echo)" };
+        var old = new Option<string?>("--old") { Description = "The current password (else $CPS_OLD_PASSWORD, else asked for without echo)" };
+        var first = new Option<bool>("--first")
+        {
+            Description = "Set a first password on an account an identity provider registered (it has none): within 10 minutes of cps login --sso",
+        };
+        var command = new Command("passwd", "Change your password; your other sessions end (this one stays)") { password, old, first };
+        g.Handle(command, async (ctx, r) =>
+        {
+            ctx.RequireSignIn("changing the password");
+            if (r.GetValue(first))
+            {
+                if (r.GetValue(old) is not null) throw CliError.BadUsage("--first sets a password on an account that has none: give no --old");
+                var set = await ctx.Send("mutation($p: String!) { setPassword(newPassword: $p) }", new { p = ctx.Password(r.GetValue(password), confirm: true) });
+                ctx.Confirm(set, $"Password set for {ctx.Settings.Username}: cps login {ctx.Settings.Username} works without the identity provider");
+                return;
+            }
+
+            var current = ctx.Secret(r.GetValue(old), "current password", "--old", "CPS_OLD_PASSWORD", "Current password: ");
+            var data = await ctx.Send("mutation($o: String!, $p: String!) { changePassword(oldPassword: $o, newPassword: $p) }",
+                new { o = current, p = ctx.Password(r.GetValue(password), confirm: true) });
+            ctx.Confirm(data, $"Password changed for {ctx.Settings.Username}; your other sessions have ended");
         });
         return command;
     }
